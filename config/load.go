@@ -1,0 +1,186 @@
+package config
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/netbox-sso/netbox-sso/schema"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Error is a config that cannot be used. It lists every problem found, each naming its field path.
+type Error struct {
+	Source   string // file name or "functionConfig"
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return fmt.Sprintf("config %s: %s", e.Source, e.Problems[0])
+	}
+	return fmt.Sprintf("config %s has %d problems:\n  %s", e.Source, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Loaded is a config that passed every check, with the warnings the checks raised.
+type Loaded struct {
+	*Config
+	Warnings []string
+}
+
+// LoadFile reads and checks a config file.
+func LoadFile(path string) (*Loaded, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Source: path, Problems: []string{"cannot read: " + describeFileError(err)}}
+	}
+	return Parse(data, path)
+}
+
+func describeFileError(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse checks a config given as YAML (or JSON) text.
+func Parse(data []byte, source string) (*Loaded, error) {
+	if strings.TrimSpace(string(data)) == "" {
+		return nil, &Error{Source: source, Problems: []string{"is empty: expected a NetBoxSSO document (apiVersion: " + APIVersion + ")"}}
+	}
+	node, err := yaml.Parse(string(data))
+	if err != nil {
+		return nil, &Error{Source: source, Problems: []string{"is not valid YAML: " + err.Error()}}
+	}
+	return FromNode(node, source)
+}
+
+// FromNode checks a config that is already parsed, as in a ResourceList's functionConfig.
+func FromNode(node *yaml.RNode, source string) (*Loaded, error) {
+	value, err := toValue(node.YNode())
+	if err != nil {
+		return nil, &Error{Source: source, Problems: []string{err.Error()}}
+	}
+	violations, err := schema.Validate(value)
+	if err != nil {
+		return nil, err
+	}
+	if len(violations) > 0 {
+		problems := make([]string, len(violations))
+		for i, v := range violations {
+			problems[i] = v.String()
+		}
+		return nil, &Error{Source: source, Problems: problems}
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return nil, &Error{Source: source, Problems: []string{err.Error()}}
+	}
+	var cfg Config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, &Error{Source: source, Problems: []string{err.Error()}}
+	}
+	warnings, problems := check(&cfg)
+	if len(problems) > 0 {
+		return nil, &Error{Source: source, Problems: problems}
+	}
+	cfg.applyDefaults()
+	return &Loaded{Config: &cfg, Warnings: warnings}, nil
+}
+
+// check tests what the schema cannot: meaning, and fields that depend on each other.
+func check(c *Config) (warnings, problems []string) {
+	p := c.Spec.Provider
+	problem := func(path, format string, args ...any) {
+		problems = append(problems, path+": "+fmt.Sprintf(format, args...))
+	}
+
+	if msg, warn := checkURL(p.IssuerURL); msg != "" {
+		problem("spec.provider.issuerURL", "%s", msg)
+	} else if warn {
+		warnings = append(warnings, "spec.provider.issuerURL: plain http sends tokens and the client secret unencrypted; use https outside a lab")
+	}
+	if c.Spec.NetBoxURL != "" {
+		if msg, warn := checkURL(c.Spec.NetBoxURL); msg != "" {
+			problem("spec.netboxURL", "%s", msg)
+		} else if warn {
+			warnings = append(warnings, "spec.netboxURL: plain http sends session cookies unencrypted; use https outside a lab")
+		}
+	}
+
+	switch {
+	case p.ClientSecretRef != nil && p.ClientSecret.IsSet():
+		problem("spec.provider.clientSecret", "give either clientSecretRef or clientSecret, not both")
+	case p.ClientSecretRef == nil && !p.ClientSecret.IsSet():
+		problem("spec.provider.clientSecretRef", "required: the name and key of the Secret that holds the client secret (or clientSecret inline)")
+	case p.ClientSecret.IsSet():
+		warnings = append(warnings, "spec.provider.clientSecret: an inline secret is stored in your config; prefer clientSecretRef to a Secret you manage")
+	}
+
+	switch p.Type {
+	case Keycloak:
+		if p.PublicKey == "" {
+			problem("spec.provider.publicKey", "required for type keycloak: the realm's RS256 public key (Keycloak: Realm settings > Keys > RS256 > Public key)")
+		} else if normal, err := NormalizePublicKey(p.PublicKey); err != nil {
+			problem("spec.provider.publicKey", "%s", err)
+		} else {
+			c.Spec.Provider.PublicKey = normal
+		}
+	case OIDC:
+		if p.PublicKey != "" {
+			problem("spec.provider.publicKey", "only for type keycloak: type oidc reads the provider's keys from its JWKS")
+		}
+	}
+	return warnings, problems
+}
+
+// checkURL says what is wrong with a URL (empty when nothing), and whether it is plain http.
+func checkURL(s string) (problem string, plainHTTP bool) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "not a URL: " + strings.TrimPrefix(err.Error(), "parse "), false
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("must be an absolute http(s) URL, got %q", s), false
+	}
+	if u.Host == "" {
+		return fmt.Sprintf("must name a host, got %q", s), false
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Sprintf("must not have a query or fragment, got %q", s), false
+	}
+	return "", u.Scheme == "http"
+}
+
+// NormalizePublicKey returns the base64 DER body social-core expects, from either that body or a PEM block,
+// and fails unless it is an RSA public key.
+func NormalizePublicKey(s string) (string, error) {
+	body := s
+	if strings.Contains(s, "-----BEGIN") {
+		block, _ := pem.Decode([]byte(strings.TrimSpace(s)))
+		if block == nil {
+			return "", fmt.Errorf("not a PEM public key")
+		}
+		body = base64.StdEncoding.EncodeToString(block.Bytes)
+	}
+	body = strings.Join(strings.Fields(body), "")
+	der, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return "", fmt.Errorf("not base64: copy the realm's RS256 public key exactly as Keycloak shows it")
+	}
+	key, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return "", fmt.Errorf("not a public key (%v): copy the realm's RS256 public key, not the certificate", err)
+	}
+	if _, ok := key.(*rsa.PublicKey); !ok {
+		return "", fmt.Errorf("is a %T, want an RSA key: Keycloak's RS256 key", key)
+	}
+	return body, nil
+}

@@ -1,0 +1,177 @@
+package fn
+
+import (
+	"strings"
+
+	"github.com/netbox-sso/netbox-sso/config"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Paths inside the NetBox containers; docs/how-it-works.md explains each.
+const (
+	settingsDir     = "/run/config/extra/netbox-sso" // sorts after the chart's numeric extraConfig dirs
+	settingsKey     = "netbox-sso.yaml"
+	moduleDir       = "/opt/netbox/netbox/netbox/netbox_sso" // importable as netbox.netbox_sso in the NetBox image
+	moduleImport    = "netbox.netbox_sso"
+	secretDir       = "/run/secrets/netbox-sso"
+	secretFileName  = "client-secret"
+	inlineSecretKey = "client-secret"
+)
+
+// Pipeline is SOCIAL_AUTH_PIPELINE: NetBox's default steps, with the allow-list check before any account is
+// looked up or created, and the role sync after the user's details are saved.
+var Pipeline = []string{
+	"social_core.pipeline.social_auth.social_details",
+	"social_core.pipeline.social_auth.social_uid",
+	moduleImport + ".pipeline.refuse_unlisted",
+	"social_core.pipeline.social_auth.auth_allowed",
+	"social_core.pipeline.social_auth.social_user",
+	"social_core.pipeline.user.get_username",
+	"social_core.pipeline.user.create_user",
+	"social_core.pipeline.social_auth.associate_user",
+	"netbox.authentication.user_default_groups_handler",
+	"social_core.pipeline.social_auth.load_extra_data",
+	"social_core.pipeline.user.user_details",
+	moduleImport + ".pipeline.sync_roles",
+}
+
+// backend is what the provider type turns into: the Python class and its social-core name.
+type backend struct {
+	class  string
+	name   string // URL segment: /oauth/login/<name>/
+	prefix string // settings prefix: SOCIAL_AUTH_<NAME>_
+}
+
+func backendFor(providerType string) backend {
+	if providerType == config.OIDC {
+		return backend{moduleImport + ".backends.OpenIdConnectAuth", "oidc", "SOCIAL_AUTH_OIDC_"}
+	}
+	return backend{moduleImport + ".backends.KeycloakOAuth2", "keycloak", "SOCIAL_AUTH_KEYCLOAK_"}
+}
+
+// BackendName is the social-core backend name, as in NetBox's /oauth/login/<name>/ and /oauth/complete/<name>/.
+func BackendName(providerType string) string { return backendFor(providerType).name }
+
+// Settings renders the settings file that the chart's configuration.py merges last. It holds no secret.
+func Settings(cfg *config.Config) string {
+	s := cfg.Spec
+	p := s.Provider
+	b := backendFor(p.Type)
+
+	m := newMap()
+	m.add("REMOTE_AUTH_ENABLED", s.UnsafeTrustRemoteUserHeader)
+	m.add("REMOTE_AUTH_BACKEND", b.class)
+	m.add("LOGIN_REQUIRED", *s.LoginRequired)
+	m.add(b.prefix+"KEY", p.ClientID)
+	if p.Type == config.OIDC {
+		m.add(b.prefix+"OIDC_ENDPOINT", p.IssuerURL)
+	} else {
+		m.add(b.prefix+"PUBLIC_KEY", p.PublicKey)
+		m.add(b.prefix+"AUTHORIZATION_URL", p.IssuerURL+"/protocol/openid-connect/auth")
+		m.add(b.prefix+"ACCESS_TOKEN_URL", p.IssuerURL+"/protocol/openid-connect/token")
+	}
+	m.add(b.prefix+"SCOPE", p.Scopes)
+	m.add(b.prefix+"ID_KEY", p.UserIDClaim)
+	if strings.HasPrefix(s.NetBoxURL, "https://") {
+		m.add("SOCIAL_AUTH_REDIRECT_IS_HTTPS", true)
+	}
+	m.add("SOCIAL_AUTH_BACKEND_ATTRS", newMap().add(b.name, []any{p.ButtonLabel, nil}))
+	m.add("SOCIAL_AUTH_PIPELINE", Pipeline)
+
+	g := s.Groups
+	mappings := make([]any, 0, len(g.NetBoxGroups))
+	for _, gm := range g.NetBoxGroups {
+		mappings = append(mappings, newMap().add("from", gm.From).add("to", gm.To))
+	}
+	m.add("SOCIAL_AUTH_NETBOX_SSO", newMap().
+		add("client_secret_file", secretDir+"/"+secretFileName).
+		add("user_id_claim", p.UserIDClaim).
+		add("groups_claim", g.Claim).
+		add("group_match", g.Match).
+		add("superuser_groups", nonNil(g.Superuser)).
+		add("staff_groups", nonNil(g.Staff)).
+		add("allowed_groups", nonNil(g.Allowed)).
+		add("netbox_groups", mappings).
+		add("prune_groups", *g.Prune))
+
+	out, err := yaml.String(m.node(), yaml.Trim)
+	if err != nil {
+		panic("settings cannot be encoded: " + err.Error()) // only strings, bools and lists of them go in
+	}
+	return "# Written by netbox-sso. Do not edit: change the NetBoxSSO config and render again.\n" + out + "\n"
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// orderedMap builds a YAML mapping whose keys keep the order they were added in, so output is stable.
+type orderedMap struct{ n *yaml.Node }
+
+func newMap() *orderedMap { return &orderedMap{&yaml.Node{Kind: yaml.MappingNode}} }
+
+func (m *orderedMap) add(key string, value any) *orderedMap {
+	m.n.Content = append(m.n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, toNode(value))
+	return m
+}
+
+func (m *orderedMap) node() *yaml.Node { return m.n }
+
+func toNode(v any) *yaml.Node {
+	switch t := v.(type) {
+	case *orderedMap:
+		return t.n
+	case string:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t, Style: scalarStyle(t)}
+	case bool:
+		if t {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}
+	case nil:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	case []string:
+		seq := &yaml.Node{Kind: yaml.SequenceNode}
+		width := 0
+		for _, s := range t {
+			seq.Content = append(seq.Content, toNode(s))
+			width += len(s) + 2
+		}
+		if width <= 60 {
+			seq.Style = yaml.FlowStyle
+		}
+		return seq
+	case []any:
+		seq := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, s := range t {
+			seq.Content = append(seq.Content, toNode(s))
+		}
+		if len(t) == 0 || isScalarList(t) {
+			seq.Style = yaml.FlowStyle
+		}
+		return seq
+	}
+	panic("unsupported settings value")
+}
+
+func isScalarList(items []any) bool {
+	for _, i := range items {
+		if _, isMap := i.(*orderedMap); isMap {
+			return false
+		}
+	}
+	return true
+}
+
+// scalarStyle quotes every string that YAML could read as something else (true, 1.0, null, ~) or that holds
+// characters a plain scalar cannot carry, so a group name always reaches NetBox as the same string.
+func scalarStyle(s string) yaml.Style {
+	var probe any
+	if err := yaml.Unmarshal([]byte(s), &probe); err != nil || probe != s || strings.ContainsAny(s, "\n\"'#:{}[],&*!|>%@`") {
+		return yaml.DoubleQuotedStyle
+	}
+	return 0
+}

@@ -1,0 +1,132 @@
+package fn
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Findings about SSO wired by hand before netbox-sso took over. netbox-sso's settings win the chart's deep
+// merge either way; these tell the user which values to delete. None of them ever quotes a value.
+
+// remoteAuthValues maps the netbox.yaml keys that look like group sync, but do nothing for social logins, to the
+// chart values that set them, with the value the chart renders by default.
+var remoteAuthValues = []struct {
+	setting, value string
+	isDefault      func(*yaml.RNode) bool
+}{
+	{"REMOTE_AUTH_GROUP_SYNC_ENABLED", "remoteAuth.groupSyncEnabled", isFalse},
+	{"REMOTE_AUTH_SUPERUSER_GROUPS", "remoteAuth.superuserGroups", isEmpty},
+	{"REMOTE_AUTH_SUPERUSERS", "remoteAuth.superusers", isEmpty},
+	{"REMOTE_AUTH_STAFF_GROUPS", "remoteAuth.staffGroups", isEmpty},
+	{"REMOTE_AUTH_STAFF_USERS", "remoteAuth.staffUsers", isEmpty},
+	{"REMOTE_AUTH_AUTO_CREATE_USER", "remoteAuth.autoCreateUser", isFalse},
+	{"REMOTE_AUTH_AUTO_CREATE_GROUPS", "remoteAuth.autoCreateGroups", isFalse},
+}
+
+var extraKey = regexp.MustCompile(`^extra-(\d+)\.yaml$`)
+
+// handWired inspects the release's ConfigMap and workloads and returns the findings, plain-text secrets first.
+func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool) []string {
+	var secrets, others []string
+	where := describe(cmIndex, cm)
+
+	data, _ := cm.Pipe(yaml.Lookup("data"))
+	keys := []string{}
+	if data != nil {
+		keys, _ = data.Fields()
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		m := extraKey.FindStringSubmatch(key)
+		if m == nil {
+			continue
+		}
+		settings := parseSettings(data, key)
+		if settings == nil {
+			continue
+		}
+		values := fmt.Sprintf("extraConfig[%s].values", m[1])
+		fields, _ := settings.Fields()
+		var social []string
+		for _, f := range fields {
+			switch {
+			case strings.HasPrefix(f, "SOCIAL_AUTH_") && strings.Contains(f, "SECRET"):
+				secrets = append(secrets, fmt.Sprintf(
+					"%s key %s holds %s in plain text: delete %s.%s from your values and rotate the client secret; netbox-sso reads the secret from a Secret instead",
+					where, key, f, values, f))
+			case strings.HasPrefix(f, "SOCIAL_AUTH_") || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
+				social = append(social, f)
+			}
+		}
+		if len(social) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso now manages: delete them from %s",
+				where, key, strings.Join(social, ", "), values))
+		}
+	}
+
+	if netbox := parseSettings(data, "netbox.yaml"); netbox != nil {
+		if v, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_ENABLED")); v != nil && !isFalse(v) && !headerAuthKept {
+			others = append(others, fmt.Sprintf(
+				"%s: remoteAuth.enabled is true, which lets anyone who reaches NetBox log in as anyone with a Remote-User header; netbox-sso turns it off: delete remoteAuth.enabled from your values",
+				where))
+		}
+		if v, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_BACKEND")); v != nil && !isDefaultBackend(v) {
+			others = append(others, fmt.Sprintf("%s: remoteAuth.backends is set; netbox-sso sets the backend: delete remoteAuth.backends from your values", where))
+		}
+		var inert []string
+		for _, r := range remoteAuthValues {
+			if v, _ := netbox.Pipe(yaml.Get(r.setting)); v != nil && !r.isDefault(v) {
+				inert = append(inert, r.value)
+			}
+		}
+		if len(inert) > 0 {
+			others = append(others, fmt.Sprintf(
+				"%s: %s apply to header logins only and do nothing for SSO logins; netbox-sso maps groups through spec.groups: delete them from your values",
+				where, strings.Join(inert, ", ")))
+		}
+	}
+
+	for _, w := range workloads {
+		c := container(w.Node, w.Role.container)
+		for _, m := range elements(c, "volumeMounts") {
+			path := stringField(m, "mountPath")
+			if strings.HasPrefix(path, "/opt/netbox/netbox/netbox/") && strings.HasSuffix(path, ".py") {
+				others = append(others, fmt.Sprintf(
+					"%s: container %q mounts a hand-wired pipeline module at %s (volume %q); netbox-sso ships its own: delete that extraVolumes/extraVolumeMounts entry and its extraDeploy ConfigMap",
+					describe(w.Index, w.Node), w.Role.container, path, stringField(m, "name")))
+			}
+		}
+	}
+	return append(secrets, others...)
+}
+
+// parseSettings reads one YAML file of the ConfigMap; unreadable content is not a finding.
+func parseSettings(data *yaml.RNode, key string) *yaml.RNode {
+	v, _ := data.Pipe(yaml.Get(key))
+	if v == nil {
+		return nil
+	}
+	n, err := yaml.Parse(yaml.GetValue(v))
+	if err != nil || n.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	return n
+}
+
+func isFalse(v *yaml.RNode) bool {
+	return v.YNode().Kind == yaml.ScalarNode && (v.YNode().Value == "false" || v.YNode().Tag == yaml.NodeTagNull)
+}
+
+func isEmpty(v *yaml.RNode) bool {
+	n := v.YNode()
+	return (n.Kind == yaml.SequenceNode || n.Kind == yaml.MappingNode) && len(n.Content) == 0 || n.Tag == yaml.NodeTagNull
+}
+
+func isDefaultBackend(v *yaml.RNode) bool {
+	s, _ := v.String()
+	return strings.Contains(s, "netbox.authentication.RemoteUserBackend") && !strings.Contains(s, ",")
+}

@@ -1,0 +1,152 @@
+package fn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/netbox-sso/netbox-sso/python"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Volume names netbox-sso owns in the NetBox pods. A volume of one of these names is always ours.
+const (
+	settingsVolume = "netbox-sso-settings"
+	moduleVolume   = "netbox-sso-module"
+	secretVolume   = "netbox-sso-client-secret"
+)
+
+// mount is one volume and where the NetBox container sees it.
+type mount struct {
+	volume *yaml.RNode
+	name   string
+	path   string
+}
+
+func (p *plan) mounts() []mount {
+	settingsItems := []item{{settingsKey, settingsKey}}
+	var moduleItems []item
+	for _, f := range python.ModuleFiles {
+		moduleItems = append(moduleItems, item{f, f})
+	}
+	return []mount{
+		{configMapVolume(settingsVolume, p.configMap, settingsItems), settingsVolume, settingsDir},
+		{configMapVolume(moduleVolume, p.configMap, moduleItems), moduleVolume, moduleDir},
+		{secretVolumeNode(secretVolume, p.secretName, []item{{p.secretKey, secretFileName}}), secretVolume, secretDir},
+	}
+}
+
+type item struct{ key, path string }
+
+func itemsNode(items []item) *yaml.Node {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, it := range items {
+		seq.Content = append(seq.Content, newMap().add("key", it.key).add("path", it.path).node())
+	}
+	return seq
+}
+
+func configMapVolume(name, configMap string, items []item) *yaml.RNode {
+	src := newMap().add("name", configMap)
+	src.n.Content = append(src.n.Content, scalar("items"), itemsNode(items))
+	return yaml.NewRNode(newMap().add("name", name).add("configMap", src).node())
+}
+
+func secretVolumeNode(name, secret string, items []item) *yaml.RNode {
+	src := newMap().add("secretName", secret)
+	src.n.Content = append(src.n.Content, scalar("items"), itemsNode(items))
+	return yaml.NewRNode(newMap().add("name", name).add("secret", src).node())
+}
+
+func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func mountNode(m mount) *yaml.RNode {
+	return yaml.NewRNode(newMap().add("name", m.name).add("mountPath", m.path).add("readOnly", true).node())
+}
+
+// wire adds netbox-sso's volumes, mounts and checksum to one workload. It changes nothing that is already
+// as it should be, so a second run leaves the document as it is; it reports whether it changed anything.
+func (p *plan) wire(w *Workload) (changed bool, err error) {
+	tmpl := podTemplate(w.Node)
+	c := container(w.Node, w.Role.container)
+	if err := checkCollisions(w, c, p.mounts()); err != nil {
+		return false, err
+	}
+	for _, m := range p.mounts() {
+		ch, err := ensureNamed(tmpl, []string{"spec", "volumes"}, m.volume)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)
+		}
+		changed = changed || ch
+		ch, err = ensureNamed(c, []string{"volumeMounts"}, mountNode(m))
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)
+		}
+		changed = changed || ch
+	}
+	annotations, err := tmpl.Pipe(yaml.LookupCreate(yaml.MappingNode, "metadata", "annotations"))
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)
+	}
+	if current, _ := annotations.Pipe(yaml.Get(checksumAnnotation)); current == nil || yaml.GetValue(current) != p.checksum {
+		if err := annotations.PipeE(yaml.SetField(checksumAnnotation, yaml.NewStringRNode(p.checksum))); err != nil {
+			return false, err
+		}
+		changed = true
+	}
+	return changed, nil
+}
+
+// checkCollisions refuses a workload where something else already sits at one of netbox-sso's mount paths.
+func checkCollisions(w *Workload, c *yaml.RNode, want []mount) error {
+	for _, existing := range elements(c, "volumeMounts") {
+		path := strings.TrimRight(stringField(existing, "mountPath"), "/")
+		name := stringField(existing, "name")
+		for _, m := range want {
+			if (path == m.path || strings.HasPrefix(path, m.path+"/")) && name != m.name {
+				return fmt.Errorf("%s: container %q already mounts volume %q at %s, where netbox-sso mounts %q; remove that mount",
+					describe(w.Index, w.Node), w.Role.container, name, stringField(existing, "mountPath"), m.name)
+			}
+		}
+	}
+	return nil
+}
+
+// ensureNamed makes the sequence at path (created when missing or null) hold want, matched by name:
+// added at the end when absent, replaced when it differs.
+func ensureNamed(parent *yaml.RNode, path []string, want *yaml.RNode) (bool, error) {
+	seq, err := parent.Pipe(yaml.Lookup(path...))
+	if err != nil {
+		return false, err
+	}
+	if seq == nil || seq.YNode().Kind != yaml.SequenceNode {
+		if seq != nil && !yaml.IsYNodeEmptyMap(seq.YNode()) && seq.YNode().Tag != yaml.NodeTagNull {
+			return false, fmt.Errorf("%s is not a list", strings.Join(path, "."))
+		}
+		seq, err = parent.Pipe(yaml.LookupCreate(yaml.SequenceNode, path...))
+		if err != nil {
+			return false, err
+		}
+		if seq.YNode().Kind != yaml.SequenceNode { // it was null: replace it
+			*seq.YNode() = yaml.Node{Kind: yaml.SequenceNode}
+		}
+	}
+	name := stringField(want, "name")
+	for _, el := range seq.YNode().Content {
+		if el.Kind != yaml.MappingNode || stringField(yaml.NewRNode(el), "name") != name {
+			continue
+		}
+		if sameYAML(el, want.YNode()) {
+			return false, nil
+		}
+		*el = *want.YNode()
+		return true, nil
+	}
+	seq.YNode().Content = append(seq.YNode().Content, want.YNode())
+	return true, nil
+}
+
+func sameYAML(a, b *yaml.Node) bool {
+	sa, errA := yaml.String(a)
+	sb, errB := yaml.String(b)
+	return errA == nil && errB == nil && sa == sb
+}

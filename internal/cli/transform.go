@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/fn"
+	"github.com/netbox-sso/netbox-sso/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// runTransform is the main job: a post-renderer call, or a KRM function call when stdin is a ResourceList.
+func runTransform(args []string, env Env) int {
+	o, err := parseOptions(args, env, false)
+	if err != nil {
+		fail(env, err)
+		return 2
+	}
+	input, err := readInput(o.files, env.Stdin)
+	if err != nil {
+		fail(env, err)
+		return 1
+	}
+	if len(o.files) == 0 && isResourceList(input) {
+		return runKRM(input, o, env)
+	}
+	r, err := transform(input, o)
+	if err != nil {
+		fail(env, err)
+		return 1
+	}
+	out, err := r.render()
+	if err != nil {
+		fail(env, err)
+		return 1
+	}
+	for _, w := range r.outcome.Warnings {
+		warn(env, w)
+	}
+	if _, err := env.Stdout.Write(out); err != nil {
+		fail(env, fmt.Errorf("writing output: %w", err))
+		return 1
+	}
+	return 0
+}
+
+// input is what was read: the documents, with the file each came from for messages.
+type input struct {
+	docs []*manifest.Document
+}
+
+func readInput(files []string, stdin io.Reader) (*input, error) {
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	in := &input{}
+	for _, f := range files {
+		var data []byte
+		var err error
+		if f == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(f)
+		}
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("reading manifests from %s: %v", f, pe.Err)
+			}
+			return nil, fmt.Errorf("reading manifests from %s: %v", f, err)
+		}
+		for _, d := range manifest.Split(data) {
+			d.Index = len(in.docs)
+			in.docs = append(in.docs, d)
+		}
+	}
+	return in, nil
+}
+
+// isResourceList says whether the input is a single KRM ResourceList document.
+func isResourceList(in *input) bool {
+	var objects []*manifest.Document
+	for _, d := range in.docs {
+		if !d.Empty() {
+			objects = append(objects, d)
+		}
+	}
+	if len(objects) != 1 {
+		return false
+	}
+	body := objects[0].Body()
+	if !bytes.Contains(body, []byte("ResourceList")) {
+		return false
+	}
+	n, err := yaml.Parse(string(body))
+	if err != nil || n.YNode().Kind != yaml.MappingNode {
+		return false
+	}
+	return n.GetKind() == "ResourceList" && (n.GetApiVersion() == "config.kubernetes.io/v1" || n.GetApiVersion() == "config.kubernetes.io/v1alpha1")
+}
+
+// result is a finished post-renderer transform, ready to be written.
+type result struct {
+	in      *input
+	outcome *fn.Outcome
+	cfg     *config.Loaded
+}
+
+func loadConfig(path string) (*config.Loaded, error) {
+	if path == "" {
+		return nil, fmt.Errorf("no config: pass --config FILE or set %s to the path of a NetBoxSSO config", ConfigEnv)
+	}
+	return config.LoadFile(path)
+}
+
+func transform(in *input, o options) (*result, error) {
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*yaml.RNode, len(in.docs))
+	objects := 0
+	for i, d := range in.docs {
+		if d.Empty() {
+			continue
+		}
+		n, err := d.Parse()
+		if err != nil {
+			return nil, err
+		}
+		nodes[i] = n
+		objects++
+	}
+	if objects == 0 {
+		return nil, fmt.Errorf("no manifests in the input: expected the rendered netbox-chart manifests")
+	}
+	outcome, err := fn.Transform(nodes, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &result{in: in, outcome: outcome, cfg: cfg}, nil
+}
+
+// render writes the output stream: untouched documents as their own bytes, changed ones re-encoded.
+func (r *result) render() ([]byte, error) {
+	var w manifest.Writer
+	for _, out := range r.outcome.Docs {
+		var err error
+		switch {
+		case out.From < 0:
+			err = w.Add(out.Node)
+		case !out.Changed:
+			w.Keep(r.in.docs[out.From])
+		default:
+			err = w.Replace(r.in.docs[out.From], out.Node)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("writing document %d: %w", out.From, err)
+		}
+	}
+	return w.Bytes(), nil
+}

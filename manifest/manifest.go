@@ -1,0 +1,160 @@
+// Package manifest reads and writes multi-document YAML streams the way a post-renderer must: every document
+// keeps its own bytes, separators and comments (Helm's "# Source:" lines) unless the transform changes it.
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Document is one document of a stream.
+type Document struct {
+	Index int
+	sep   []byte // the separator line before it ("---\n"), as written; empty for a first document without one
+	head  []byte // leading comment and blank lines: kept as text, since a re-encoding would move them
+	body  []byte // the rest
+}
+
+// Split cuts a stream into documents at lines that are "---" (optionally followed by a comment).
+// It never fails: the bytes are only cut, so joining the documents gives the input back.
+func Split(data []byte) []*Document {
+	var docs []*Document
+	cur := &Document{}
+	start := 0
+	for pos := 0; pos < len(data); {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		if isSeparator(data[pos:next]) {
+			cur.setText(data[start:pos])
+			if pos > 0 || len(docs) > 0 {
+				docs = append(docs, cur)
+			}
+			cur = &Document{sep: data[pos:next]}
+			start = next
+		}
+		pos = next
+	}
+	cur.setText(data[start:])
+	docs = append(docs, cur)
+	for i, d := range docs {
+		d.Index = i
+	}
+	return docs
+}
+
+func isSeparator(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("---")) {
+		return false
+	}
+	rest := bytes.TrimSpace(line[3:])
+	return len(rest) == 0 || rest[0] == '#'
+}
+
+// setText splits a document's text into its leading comments and its body.
+func (d *Document) setText(text []byte) {
+	i := 0
+	for i < len(text) {
+		end := bytes.IndexByte(text[i:], '\n')
+		line := text[i:]
+		if end >= 0 {
+			line = text[i : i+end+1]
+		}
+		trimmed := bytes.TrimSpace(line)
+		if len(trimmed) > 0 && trimmed[0] != '#' {
+			break
+		}
+		i += len(line)
+	}
+	d.head, d.body = text[:i], text[i:]
+}
+
+// Empty says whether the document holds no object (only blank lines and comments).
+func (d *Document) Empty() bool { return len(bytes.TrimSpace(d.body)) == 0 }
+
+// Bytes is the document as it came, without its separator.
+func (d *Document) Bytes() []byte { return append(append([]byte(nil), d.head...), d.body...) }
+
+// Body is the document's text without its leading comments.
+func (d *Document) Body() []byte { return d.body }
+
+// Parse reads the document's object. It refuses what Kubernetes would refuse: a document that is not a
+// mapping, or one without apiVersion and kind.
+func (d *Document) Parse() (*yaml.RNode, error) {
+	node, err := yaml.Parse(string(d.body))
+	if err != nil {
+		return nil, fmt.Errorf("document %d: not valid YAML: %v", d.Index, err)
+	}
+	if k := node.YNode().Kind; k != yaml.MappingNode {
+		return nil, fmt.Errorf("document %d: expected a Kubernetes object (a mapping), got a %s", d.Index, kindName(k))
+	}
+	if node.GetKind() == "" || node.GetApiVersion() == "" {
+		return nil, fmt.Errorf("document %d: a Kubernetes object needs apiVersion and kind", d.Index)
+	}
+	return node, nil
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "non-mapping node"
+}
+
+// Writer assembles an output stream.
+type Writer struct {
+	buf bytes.Buffer
+}
+
+// Keep writes an input document exactly as it came, separator and comments included.
+func (w *Writer) Keep(d *Document) {
+	w.separator(d.sep, d.Index > 0)
+	w.buf.Write(d.head)
+	w.buf.Write(d.body)
+}
+
+// Replace writes an object in place of an input document, keeping that document's separator and comments.
+func (w *Writer) Replace(d *Document, n *yaml.RNode) error {
+	w.separator(d.sep, d.Index > 0)
+	w.buf.Write(d.head)
+	return w.encode(n)
+}
+
+// Add writes a new object.
+func (w *Writer) Add(n *yaml.RNode) error {
+	w.separator(nil, true)
+	return w.encode(n)
+}
+
+func (w *Writer) separator(sep []byte, needed bool) {
+	if w.buf.Len() > 0 && !bytes.HasSuffix(w.buf.Bytes(), []byte("\n")) {
+		w.buf.WriteByte('\n')
+	}
+	switch {
+	case len(sep) > 0:
+		w.buf.Write(sep)
+	case needed || w.buf.Len() > 0:
+		w.buf.WriteString("---\n")
+	}
+}
+
+func (w *Writer) encode(n *yaml.RNode) error {
+	out, err := yaml.String(n.YNode())
+	if err != nil {
+		return err
+	}
+	w.buf.WriteString(out)
+	return nil
+}
+
+// Bytes is the stream written so far.
+func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
