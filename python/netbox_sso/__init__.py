@@ -1,0 +1,149 @@
+"""netbox-sso: the login side of NetBox single sign-on.
+
+This package runs inside NetBox. netbox-sso mounts it at
+``/opt/netbox/netbox/netbox/netbox_sso/``, so NetBox imports it as
+``netbox.netbox_sso``; the tests import it as ``netbox_sso``. Hence only
+relative imports inside the package.
+
+The code is the same for every installation. What differs (which IdP groups
+make a superuser, which NetBox groups they grant, ...) is data, read at every
+login from the Django setting ``SOCIAL_AUTH_NETBOX_SSO``, a dict:
+
+    client_secret_file  path of a file holding the OAuth2 client secret
+    user_id_claim       claim that identifies a user (default per backend)
+    groups_claim        claim listing the user's groups (default "groups")
+    group_match         "name" (last path segment) or "path" (full path)
+    superuser_groups    members become superusers
+    staff_groups        members become staff (where the User model has it)
+    allowed_groups      when non-empty, only members may log in
+    netbox_groups       [{"from": idp group, "to": [NetBox group names]}]
+    prune_groups        remove mapped NetBox groups no longer granted
+
+Every key is optional. A missing or malformed value falls back to a default
+that grants nothing, except ``allowed_groups``: a value that cannot be
+understood refuses every login rather than letting everyone in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+logger = logging.getLogger("netbox.netbox_sso")
+
+SETTING = "NETBOX_SSO"  # looked up as SOCIAL_AUTH_<BACKEND>_NETBOX_SSO, SOCIAL_AUTH_NETBOX_SSO, NETBOX_SSO
+
+GROUP_MATCH_MODES = ("name", "path")
+
+
+@dataclass(frozen=True)
+class GroupMapping:
+    source: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    client_secret_file: str | None = None
+    user_id_claim: str | None = None
+    groups_claim: str = "groups"
+    group_match: str = "name"
+    superuser_groups: tuple[str, ...] = ()
+    staff_groups: tuple[str, ...] = ()
+    allowed_groups: tuple[str, ...] = ()
+    # True when allowed_groups was set to something that is not a list of names:
+    # then nobody may log in (fail closed).
+    allowed_groups_invalid: bool = False
+    netbox_groups: tuple[GroupMapping, ...] = field(default_factory=tuple)
+    prune_groups: bool = False
+
+
+def load_config(backend) -> Config:
+    """Read ``SOCIAL_AUTH_NETBOX_SSO`` through the backend's setting lookup."""
+    try:
+        raw = backend.setting(SETTING, None)
+    except Exception:  # a strategy without settings must not break a login
+        logger.exception("netbox-sso: cannot read the %s setting; using defaults", SETTING)
+        raw = None
+    return parse_config(raw)
+
+
+def parse_config(raw) -> Config:
+    if raw is None:
+        return Config()
+    if not isinstance(raw, dict):
+        logger.warning("netbox-sso: SOCIAL_AUTH_%s is a %s, not a mapping; using defaults", SETTING, type(raw).__name__)
+        return Config()
+
+    allowed, allowed_ok = _names(raw, "allowed_groups")
+    match = raw.get("group_match") or "name"
+    if match not in GROUP_MATCH_MODES:
+        logger.warning("netbox-sso: group_match %r is neither 'name' nor 'path'; using 'name'", match)
+        match = "name"
+
+    return Config(
+        client_secret_file=_optional_str(raw, "client_secret_file"),
+        user_id_claim=_optional_str(raw, "user_id_claim"),
+        groups_claim=_optional_str(raw, "groups_claim") or "groups",
+        group_match=match,
+        superuser_groups=_names(raw, "superuser_groups")[0],
+        staff_groups=_names(raw, "staff_groups")[0],
+        allowed_groups=allowed,
+        allowed_groups_invalid=not allowed_ok,
+        netbox_groups=_mappings(raw.get("netbox_groups")),
+        prune_groups=raw.get("prune_groups") is True,
+    )
+
+
+def _optional_str(raw: dict, key: str) -> str | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        logger.warning("netbox-sso: %s must be a string, got %s; ignoring it", key, type(value).__name__)
+        return None
+    return value
+
+
+def _names(raw: dict, key: str) -> tuple[tuple[str, ...], bool]:
+    """A list of non-empty group names; a lone string counts as a one-item list.
+
+    Returns the names and whether the value was usable as a whole.
+    """
+    value = raw.get(key)
+    if value is None:
+        return (), True
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        logger.warning("netbox-sso: %s must be a list of group names, got %s", key, type(value).__name__)
+        return (), False
+    names = []
+    ok = True
+    for item in value:
+        if isinstance(item, str) and item.strip():
+            names.append(item.strip())
+        else:
+            logger.warning("netbox-sso: %s: skipping %s item (not a group name)", key, type(item).__name__)
+            ok = False
+    return tuple(names), ok
+
+
+def _mappings(value) -> tuple[GroupMapping, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        logger.warning("netbox-sso: netbox_groups must be a list, got %s; ignoring it", type(value).__name__)
+        return ()
+    result = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            logger.warning("netbox-sso: netbox_groups[%d] is not a mapping; skipping it", index)
+            continue
+        source = entry.get("from")
+        targets, _ = _names(entry, "to")
+        if not isinstance(source, str) or not source.strip() or not targets:
+            logger.warning("netbox-sso: netbox_groups[%d] needs 'from' (a group) and 'to' (names); skipping it", index)
+            continue
+        result.append(GroupMapping(source.strip(), targets))
+    return tuple(result)

@@ -1,0 +1,208 @@
+"""Login pipeline steps: who may log in, and what they become in NetBox.
+
+Listed in SOCIAL_AUTH_PIPELINE as ``netbox.netbox_sso.pipeline.<step>``:
+
+* ``refuse_unlisted`` after ``social_uid`` and before ``social_user``: with
+  ``allowed_groups`` set, users in none of them are refused before any account
+  exists.
+* ``sync_roles`` last: superuser/staff flags and mapped NetBox groups, computed
+  from the token at every login.
+
+NetBox renders any exception from a pipeline step as an error page, so odd
+claim values (missing, null, a string, numbers, nested data) are logged and
+treated as "no groups"; only deliberate refusals raise, and they raise
+social-core's AuthForbidden.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import FieldDoesNotExist
+from social_core.exceptions import AuthForbidden
+
+from . import Config, load_config, logger
+
+__all__ = ("claimed_groups", "group_key", "refuse_unlisted", "sync_roles")
+
+
+def group_key(group: str, mode: str) -> str:
+    """The form in which a group is compared.
+
+    ``name``: the last path segment ("/org/admin" -> "admin").
+    ``path``: the path without the leading slash ("/org/admin" -> "org/admin").
+    Keycloak sends "/org/admin" with "Full group path" on and "admin" with it
+    off; a top-level group is "/admin" or "admin", which compare equal in both
+    modes. Configured names go through the same function.
+    """
+    path = group.strip().strip("/")
+    if mode == "path":
+        return path
+    return path.rsplit("/", 1)[-1]
+
+
+def claimed_groups(response, cfg: Config, who: str = "?") -> list[str]:
+    """The group names in the token's ``groups_claim``, as sent (not normalised).
+
+    Anything but a list counts as no groups; items that are not strings are
+    skipped. Both log a warning and never raise.
+    """
+    claim = cfg.groups_claim
+    if not isinstance(response, dict):
+        logger.warning("netbox-sso: no claims for user %s; treating them as no groups", who)
+        return []
+    if claim not in response:
+        logger.warning(
+            "netbox-sso: the token of user %s has no %r claim: treating it as no groups "
+            "(with Keycloak, add a Group Membership mapper that adds the claim to the access token)",
+            who,
+            claim,
+        )
+        return []
+    value = response[claim]
+    if not isinstance(value, (list, tuple)):
+        logger.warning(
+            "netbox-sso: the %r claim of user %s is %s, not a list of group names: treating it as no groups",
+            claim,
+            who,
+            "null" if value is None else f"a {type(value).__name__}",
+        )
+        return []
+    groups = []
+    for item in value:
+        if isinstance(item, str):
+            if item.strip("/ "):
+                groups.append(item)
+        else:
+            logger.warning(
+                "netbox-sso: skipping a %s item in the %r claim of user %s (not a group name)",
+                type(item).__name__,
+                claim,
+                who,
+            )
+    return groups
+
+
+def _keys(groups, mode: str) -> set[str]:
+    return {key for key in (group_key(g, mode) for g in groups) if key}
+
+
+def _who(backend, details, response, uid=None) -> str:
+    """A name for log lines: the user id claim, else the username, else the uid."""
+    claim = None
+    user_id_claim = getattr(backend, "user_id_claim", None)
+    if callable(user_id_claim):
+        claim = user_id_claim()
+    for source, key in ((response, claim), (details, "username"), (response, "preferred_username")):
+        if key and isinstance(source, dict):
+            value = source.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+                return str(value)
+    return str(uid) if uid else "(unknown)"
+
+
+def refuse_unlisted(backend, details, response, *args, **kwargs):
+    """Refuse users in none of ``allowed_groups`` (no-op when the list is empty)."""
+    cfg = load_config(backend)
+    if not cfg.allowed_groups and not cfg.allowed_groups_invalid:
+        return None
+    who = _who(backend, details, response, kwargs.get("uid"))
+    if cfg.allowed_groups_invalid:
+        logger.warning("netbox-sso: refusing login of user %s: allowed_groups is not a list of group names", who)
+        raise AuthForbidden(backend)
+    mode = cfg.group_match
+    if _keys(claimed_groups(response, cfg, who), mode) & _keys(cfg.allowed_groups, mode):
+        return None
+    logger.warning(
+        "netbox-sso: refusing login of user %s: member of none of the allowed groups (%s)",
+        who,
+        ", ".join(cfg.allowed_groups),
+    )
+    raise AuthForbidden(backend)
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def sync_roles(backend, user, response, *args, details=None, **kwargs):
+    """Set superuser/staff flags and mapped NetBox groups from the token.
+
+    * is_superuser: managed when ``superuser_groups`` is non-empty; true exactly
+      for members.
+    * is_staff (only where the User model has the field, i.e. NetBox < 4.5):
+      managed when ``staff_groups`` or ``superuser_groups`` is non-empty; true
+      for members of either, because NetBox 4.4 shows its System views to staff
+      only, superusers included.
+    * NetBox groups (the model behind ``user.groups``): groups granted by a
+      ``netbox_groups`` entry are created if missing and added. With
+      ``prune_groups``, groups named in some entry but not granted now are
+      removed. Groups no entry names are never touched.
+
+    A flag whose lists are empty is left as it is, so a config without role
+    groups does not demote local admins. The user row is saved only when a
+    flag changed.
+    """
+    if user is None:
+        return None
+    cfg = load_config(backend)
+    who = getattr(user, "username", None) or _who(backend, details, response, kwargs.get("uid"))
+    mode = cfg.group_match
+    mine = _keys(claimed_groups(response, cfg, who), mode)
+
+    changed_fields = []
+    superuser = bool(mine & _keys(cfg.superuser_groups, mode))
+    if cfg.superuser_groups and user.is_superuser != superuser:
+        user.is_superuser = superuser
+        changed_fields.append("is_superuser")
+    if (cfg.staff_groups or cfg.superuser_groups) and _has_field(type(user), "is_staff"):
+        staff = superuser or bool(mine & _keys(cfg.staff_groups, mode))
+        if user.is_staff != staff:
+            user.is_staff = staff
+            changed_fields.append("is_staff")
+    if changed_fields:
+        user.save(update_fields=changed_fields)
+
+    added, removed = _sync_groups(user, cfg, mine)
+
+    if changed_fields or added or removed:
+        logger.info(
+            "netbox-sso: user %s: %s",
+            who,
+            "; ".join(
+                part
+                for part in (
+                    ", ".join(f"{name}={getattr(user, name)}" for name in changed_fields),
+                    f"added to {', '.join(added)}" if added else "",
+                    f"removed from {', '.join(removed)}" if removed else "",
+                )
+                if part
+            ),
+        )
+    return None
+
+
+def _sync_groups(user, cfg: Config, mine: set[str]) -> tuple[list[str], list[str]]:
+    if not cfg.netbox_groups:
+        return [], []
+    granted: set[str] = set()
+    mapped: set[str] = set()
+    for mapping in cfg.netbox_groups:
+        mapped.update(mapping.targets)
+        if group_key(mapping.source, cfg.group_match) in mine:
+            granted.update(mapping.targets)
+
+    group_model = user.groups.model  # NetBox 4.x: users.Group, not django.contrib.auth's
+    current = set(user.groups.values_list("name", flat=True))
+
+    to_add = sorted(granted - current)
+    if to_add:
+        groups = [group_model.objects.get_or_create(name=name)[0] for name in to_add]
+        user.groups.add(*groups)
+
+    to_remove = sorted((mapped - granted) & current) if cfg.prune_groups else []
+    if to_remove:
+        user.groups.remove(*group_model.objects.filter(name__in=to_remove))
+    return to_add, to_remove
