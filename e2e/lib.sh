@@ -69,7 +69,7 @@ wait_for() {
 # the machine image carries newer CPythons under pyenv.
 find_python() {
   local c
-  for c in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3 /root/.pyenv/versions/3.12*/bin/python3; do
+  for c in python3.12 python3.13 /root/.pyenv/versions/3.12*/bin/python3 /root/.pyenv/versions/3.13*/bin/python3; do
     if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys, venv, ssl; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
       command -v "$c"; return 0
     fi

@@ -31,7 +31,7 @@ install_apt() {
 install_python() {
   local py stamp
   py=$(find_python) || { echo "no Python >= 3.12 found (NetBox $NETBOX_VERSION needs one)"; return 1; }
-  stamp="$VENV/.e2e-$(sha256sum "$E2E_DIR/requirements.txt" | cut -c1-16)"
+  stamp="$VENV/.e2e-$( (echo "$py"; cat "$E2E_DIR/requirements.txt") | sha256sum | cut -c1-16)"
   [ -e "$stamp" ] && return 0
   rm -rf "$VENV"
   "$py" -m venv "$VENV"
