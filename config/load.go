@@ -124,6 +124,10 @@ func check(c *Config) (warnings, problems []string) {
 		warnings = append(warnings, "spec.provider.clientSecret: an inline secret is stored in your config; prefer clientSecretRef to a Secret you manage")
 	}
 
+	if c.Spec.UnsafeTrustRemoteUserHeader {
+		warnings = append(warnings, "spec.unsafeTrustRemoteUserHeader: NetBox's Remote-User header login stays on: anyone who can reach NetBox without passing your proxy can log in as any user by sending that header")
+	}
+
 	switch p.Type {
 	case Keycloak:
 		if p.PublicKey == "" {
@@ -180,7 +184,7 @@ func NormalizePublicKey(s string) (string, error) {
 		return "", fmt.Errorf("not a public key (%v): copy the realm's RS256 public key, not the certificate", err)
 	}
 	if _, ok := key.(*rsa.PublicKey); !ok {
-		return "", fmt.Errorf("is a %T, want an RSA key: Keycloak's RS256 key", key)
+		return "", fmt.Errorf("is not an RSA key: copy the realm's RS256 key (Keycloak signs tokens with RS256 by default)")
 	}
 	return body, nil
 }

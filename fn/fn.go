@@ -55,8 +55,9 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		return nil, err
 	}
 
-	warnings := append([]string(nil), cfg.Warnings...)
-	warnings = append(warnings, handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader)...)
+	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
+	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader)
+	warnings = append(warnings, cfg.Warnings...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {
 		warnings = append(warnings, w)
 	}

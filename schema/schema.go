@@ -85,6 +85,12 @@ func collect(e *jsonschema.ValidationError, out *[]Violation) {
 		}
 	case *kind.Const:
 		*out = append(*out, Violation{FieldPath(e.InstanceLocation), fmt.Sprintf("must be %q", k.Want)})
+	case *kind.MinLength:
+		*out = append(*out, Violation{FieldPath(e.InstanceLocation), "must not be empty"})
+	case *kind.MinItems:
+		*out = append(*out, Violation{FieldPath(e.InstanceLocation), fmt.Sprintf("must list at least %d item(s)", k.Want)})
+	case *kind.Type:
+		*out = append(*out, Violation{FieldPath(e.InstanceLocation), fmt.Sprintf("must be %s, got %s", typeWords(k.Want), typeWord(k.Got))})
 	case *kind.Pattern:
 		*out = append(*out, Violation{FieldPath(e.InstanceLocation), patternMessage(k.Want)})
 	default:
@@ -107,16 +113,42 @@ func patternMessage(re string) string {
 	return "must match " + re
 }
 
+// dedupe drops repeats, and "must not be blank" where the same field already "must not be empty".
 func dedupe(in []Violation) []Violation {
 	var out []Violation
 	seen := map[Violation]bool{}
 	for _, v := range in {
+		if v.Message == "must not be blank" && seen[Violation{v.Path, "must not be empty"}] {
+			continue
+		}
 		if !seen[v] {
 			seen[v] = true
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+func typeWord(t string) string {
+	switch t {
+	case "array":
+		return "a list"
+	case "object":
+		return "a mapping"
+	case "null":
+		return "null"
+	case "integer", "number":
+		return "a number"
+	}
+	return "a " + t
+}
+
+func typeWords(ts []string) string {
+	words := make([]string, len(ts))
+	for i, t := range ts {
+		words[i] = typeWord(t)
+	}
+	return strings.Join(words, " or ")
 }
 
 // FieldPath renders a JSON pointer's segments as a field path: spec.groups.netboxGroups[0].to.
@@ -149,4 +181,3 @@ func isIndex(s string) bool {
 	}
 	return true
 }
-

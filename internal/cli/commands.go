@@ -153,4 +153,3 @@ func secretSource(c *config.Config) string {
 	}
 	return "inline clientSecret, stored in the generated Secret"
 }
-

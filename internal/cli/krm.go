@@ -80,4 +80,3 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 	}
 	return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", fc.GetKind(), fc.GetName(), config.Kind, config.APIVersion)
 }
-
