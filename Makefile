@@ -1,0 +1,53 @@
+# netbox-sso: build, test and package. `make test` runs everything CI runs.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/netbox-sso/netbox-sso/internal/cli.Version=$(VERSION)
+export CGO_ENABLED ?= 0
+
+.PHONY: all build test check go-test python-test integration e2e golden tools helm-plugin demo clean
+
+all: build
+
+build: bin/netbox-sso
+
+bin/netbox-sso: $(shell find . -name '*.go' -not -path './integration/*' -not -name '*_test.go') $(shell find schema python/netbox_sso -type f -not -name '*.pyc') go.mod go.sum
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $@ .
+
+# The one command that shows it working: the example release, before and after.
+demo: build
+	./bin/netbox-sso explain --config examples/basic/sso.yaml examples/basic/netbox.yaml
+
+# Everything: Go unit and golden tests, the Python login module's tests, the real deploy tools, and the
+# end-to-end login proof against real Keycloak and NetBox.
+test: check integration e2e
+
+# The quick loop: Go unit and golden tests plus the Python module's tests.
+check: go-test python-test
+
+go-test:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
+
+python-test:
+	python/run-tests.sh
+
+# Rewrites testdata/*/expected*: review the change with git diff before committing it.
+golden:
+	$(GO) test ./internal/cli -run TestGolden -update
+
+tools:
+	scripts/install-tools.sh
+
+integration: tools build
+	$(GO) test -count=1 ./integration/...
+
+e2e: build
+	e2e/run.sh
+
+helm-plugin: build
+	scripts/helm-plugin.sh
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/netbox-sso/netbox-sso/schema"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+func exampleInput(t *testing.T) []byte {
+	data, err := os.ReadFile("../../examples/basic/netbox.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	cfg := writeConfig(t, variants[0].config())
+	viaFlag, _, code := runCLI(t, []string{"--config", cfg}, exampleInput(t), nil)
+	if code != 0 {
+		t.Fatal("run with --config failed")
+	}
+	viaEnv, stderr, code := runCLI(t, nil, exampleInput(t), map[string]string{ConfigEnv: cfg})
+	if code != 0 {
+		t.Fatalf("run with %s failed: %s", ConfigEnv, stderr)
+	}
+	if !bytes.Equal(viaFlag, viaEnv) {
+		t.Error("NETBOX_SSO_CONFIG gives another output than --config")
+	}
+}
+
+func TestManifestFilesAsArguments(t *testing.T) {
+	cfg := writeConfig(t, variants[0].config())
+	fromStdin, _, _ := runCLI(t, []string{"--config", cfg}, exampleInput(t), nil)
+	fromFile, stderr, code := runCLI(t, []string{"--config", cfg, "../../examples/basic/netbox.yaml"}, nil, nil)
+	if code != 0 || !bytes.Equal(fromStdin, fromFile) {
+		t.Fatalf("file argument gives another output than stdin (exit %d): %s", code, stderr)
+	}
+}
+
+func TestSchemaAndVersion(t *testing.T) {
+	out, _, code := runCLI(t, []string{"schema"}, nil, nil)
+	var doc map[string]any
+	if code != 0 || json.Unmarshal(out, &doc) != nil || doc["title"] != "NetBoxSSO" {
+		t.Fatalf("schema: exit %d, not the JSON Schema:\n%.200s", code, out)
+	}
+	if !bytes.Equal(out, schema.JSON) {
+		t.Error("schema prints something else than the embedded schema")
+	}
+	Version = "v9.9.9-test"
+	defer func() { Version = "" }()
+	out, _, code = runCLI(t, []string{"version"}, nil, nil)
+	if code != 0 || strings.TrimSpace(string(out)) != "netbox-sso v9.9.9-test" {
+		t.Fatalf("version: exit %d, %q", code, out)
+	}
+}
+
+// A KRM call: the output is a ResourceList with the same items plus ours, results carry the warnings, and an
+// error result exits non-zero while the items come back untouched.
+func TestKRMMode(t *testing.T) {
+	input := exampleInput(t)
+	cfg := variants[1].config() // inline secret: a warning result
+	var items []string
+	for _, d := range strings.Split(string(input), "\n---\n")[1:] {
+		items = append(items, d)
+	}
+	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+	for _, it := range items {
+		rl += "- " + strings.ReplaceAll(strings.TrimSpace(it), "\n", "\n  ") + "\n"
+	}
+	good := rl + "functionConfig:\n  " + strings.ReplaceAll(strings.TrimSpace(cfg), "\n", "\n  ") + "\n"
+
+	out, stderr, code := runCLI(t, nil, []byte(good), nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	list, err := yaml.Parse(string(out))
+	if err != nil || list.GetKind() != "ResourceList" {
+		t.Fatalf("output is not a ResourceList: %v", err)
+	}
+	outItems := elements(list, "items")
+	if len(outItems) != len(items)+2 {
+		t.Errorf("%d items out, want %d in + ConfigMap + Secret", len(outItems), len(items))
+	}
+	results := elements(list, "results")
+	if len(results) != 1 || stringField(results[0], "severity") != "warning" || !strings.Contains(stringField(results[0], "message"), "inline secret") {
+		t.Errorf("want one warning result about the inline secret, got %v", results)
+	}
+	if strings.Contains(string(out), "config.kubernetes.io/index") {
+		t.Error("output gained index annotations the input did not have")
+	}
+
+	bad := rl + "functionConfig:\n  apiVersion: fn.netbox-sso.dev/v1alpha1\n  kind: NetBoxSSO\n  spec: {provider: {type: oidc}}\n"
+	out, _, code = runCLI(t, nil, []byte(bad), nil)
+	if code == 0 {
+		t.Fatal("an error result must exit non-zero")
+	}
+	list, err = yaml.Parse(string(out))
+	if err != nil {
+		t.Fatalf("error output is not a ResourceList: %v", err)
+	}
+	if n := len(elements(list, "items")); n != len(items) {
+		t.Errorf("on error the items must come back as they were: %d, want %d", n, len(items))
+	}
+	results = elements(list, "results")
+	if len(results) == 0 || stringField(results[0], "severity") != "error" || !strings.Contains(stringField(results[0], "message"), "spec.provider.issuerURL") {
+		t.Errorf("want an error result naming the field, got %v", results)
+	}
+}
+
+// Running on its own output changes nothing, for every successful golden case.
+func TestGoldenOutputsAreFixedPoints(t *testing.T) {
+	cases, _ := os.ReadDir("../../testdata")
+	checked := 0
+	for _, c := range cases {
+		dir := "../../testdata/" + c.Name()
+		if fileExists(dir+"/args") || fileExists(dir+"/expected-error.txt") || !fileExists(dir+"/config.yaml") {
+			continue
+		}
+		expected, err := os.ReadFile(dir + "/expected.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, stderr, code := runCLI(t, []string{"--config", dir + "/config.yaml"}, expected, nil)
+		if code != 0 || !bytes.Equal(again, expected) {
+			t.Errorf("%s: a second run changed the output (exit %d, %s):\n%s", c.Name(), code, stderr, lineDiff(expected, again))
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Fatalf("only %d golden cases checked", checked)
+	}
+}
