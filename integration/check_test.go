@@ -190,3 +190,5 @@ func assertNoSSO(t *testing.T, ms manifests) {
 		t.Fatalf("plain render already has ConfigMap %s", ssoName)
 	}
 }
+
+func lookup(path ...string) yaml.Filter { return yaml.Lookup(path...) }
