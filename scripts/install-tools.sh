@@ -24,9 +24,9 @@ built_version() { # $1 binary, $2 module path
   [[ -x $1 ]] || return 0
   go version -m "$1" 2>/dev/null | awk -v m="$2" '$1=="mod" && $2==m {print $3}'
 }
-ldflag_version() { # $1 binary, $2 variable (pkg.name) set with -X
+reported_version() { # $1 binary: what `$1 version` prints (kpt: the -X version; -trimpath keeps no ldflags)
   [[ -x $1 ]] || return 0
-  go version -m "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s|^-X=\{0,1\}$2=||p; s|^$2=||p" | tr -d "\"'" | head -n1
+  "$1" version 2>/dev/null | head -n1
 }
 
 tmp=$(mktemp -d)
@@ -99,6 +99,6 @@ if want kustomize ${tools[@]+"${tools[@]}"}; then
     timed kustomize "$KUSTOMIZE_VERSION" install_kustomize
 fi
 if want kpt ${tools[@]+"${tools[@]}"}; then
-  [[ $(ldflag_version "$bin/kpt" github.com/GoogleContainerTools/kpt/run.version) == "$KPT_VERSION" ]] ||
+  [[ $(reported_version "$bin/kpt") == "$KPT_VERSION" ]] ||
     timed kpt "$KPT_VERSION" install_kpt
 fi
