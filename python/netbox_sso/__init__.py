@@ -91,8 +91,16 @@ def parse_config(raw) -> Config:
         allowed_groups=allowed,
         allowed_groups_invalid=not allowed_ok,
         netbox_groups=_mappings(raw.get("netbox_groups")),
-        prune_groups=raw.get("prune_groups") is True,
+        prune_groups=_flag(raw, "prune_groups"),
     )
+
+
+def _flag(raw: dict, key: str) -> bool:
+    value = raw.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    logger.warning("netbox-sso: %s must be true or false, got %s; using false", key, type(value).__name__)
+    return False
 
 
 def _optional_str(raw: dict, key: str) -> str | None:
