@@ -68,10 +68,12 @@ install_kustomize() {
 install_kpt() {
   # kpt's go.mod needs a module-graph update to build, which `go install mod@version` refuses:
   # download the module source and build it from a writable copy.
-  local dir src
-  dir=$(GOFLAGS= GONOSUMDB=github.com/GoogleContainerTools \
-    go mod download -json "github.com/GoogleContainerTools/kpt@$KPT_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
-  [[ -n $dir && -d $dir ]] || die "could not download github.com/GoogleContainerTools/kpt@$KPT_VERSION"
+  local dir src json
+  json=$(GOFLAGS= GONOSUMDB=github.com/GoogleContainerTools \
+    go mod download -json "github.com/GoogleContainerTools/kpt@$KPT_VERSION" 2>&1) ||
+    die "could not download github.com/GoogleContainerTools/kpt@$KPT_VERSION:"$'\n'"$json"
+  dir=$(sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p' <<<"$json")
+  [[ -n $dir && -d $dir ]] || die "no module directory for github.com/GoogleContainerTools/kpt@$KPT_VERSION:"$'\n'"$json"
   src=$tmp/kpt-src
   cp -r "$dir" "$src" && chmod -R u+w "$src"
   (cd "$src" && GONOSUMDB=github.com/GoogleContainerTools GOFLAGS="-mod=mod -buildvcs=false" \
