@@ -1,14 +1,18 @@
 package config
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/schema"
@@ -50,16 +54,69 @@ func describeFileError(err error) string {
 	return err.Error()
 }
 
-// Parse checks a config given as YAML (or JSON) text.
+// Parse checks a config given as YAML (or JSON) text. It holds exactly one document: a second one would be
+// ignored silently otherwise.
 func Parse(data []byte, source string) (*Loaded, error) {
 	if strings.TrimSpace(string(data)) == "" {
 		return nil, &Error{Source: source, Problems: []string{"is empty: expected a NetBoxSSO document (apiVersion: " + APIVersion + ")"}}
 	}
-	node, err := yaml.Parse(string(data))
+	docs, err := documents(data)
 	if err != nil {
-		return nil, &Error{Source: source, Problems: []string{"is not valid YAML: " + err.Error()}}
+		// YAML's messages quote the text they stumble on, which may be the client secret.
+		return nil, &Error{Source: source, Problems: []string{"is not valid YAML: " + redactSecrets(err.Error(), data)}}
 	}
-	return FromNode(node, source)
+	switch len(docs) {
+	case 0:
+		return nil, &Error{Source: source, Problems: []string{"is empty: expected a NetBoxSSO document (apiVersion: " + APIVersion + ")"}}
+	case 1:
+		return FromNode(yaml.NewRNode(docs[0]), source)
+	}
+	return nil, &Error{Source: source, Problems: []string{fmt.Sprintf(
+		"holds %d YAML documents (line %d starts the second): expected one NetBoxSSO document", len(docs), docs[1].Line)}}
+}
+
+// documents reads every YAML document of data, leaving out empty ones (only comments or nothing between
+// separators).
+func documents(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		doc := &yaml.Node{}
+		err := dec.Decode(doc)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(doc.Content) == 1 {
+			if c := doc.Content[0]; c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" && c.Anchor == "" {
+				continue // nothing but comments, or an empty document between two separators
+			}
+		}
+		docs = append(docs, doc)
+	}
+}
+
+// secretLine finds the client secret as written, so that it can be cut out of messages about text that did not
+// parse, when nothing tells which part of it is the secret.
+var secretLine = regexp.MustCompile(`(?m)["']?clientSecret["']?[ \t]*:[ \t]*(.*)$`)
+
+// redactSecrets replaces every word that follows a clientSecret key in data by a mask.
+func redactSecrets(msg string, data []byte) string {
+	for _, m := range secretLine.FindAllSubmatch(data, -1) {
+		rest := strings.TrimSpace(string(m[1]))
+		candidates := []string{rest, strings.TrimRight(rest, ",}] ")}
+		for _, f := range strings.FieldsFunc(rest, func(r rune) bool { return strings.ContainsRune(" \t\"',{}[]", r) }) {
+			candidates = append(candidates, f, strings.TrimLeft(f, "*&!"))
+		}
+		for _, c := range candidates {
+			if len(c) >= 3 && !strings.HasPrefix(c, "!!") && c != "|" && c != ">" {
+				msg = strings.ReplaceAll(msg, c, masked)
+			}
+		}
+	}
+	return msg
 }
 
 // FromNode checks a config that is already parsed, as in a ResourceList's functionConfig.
