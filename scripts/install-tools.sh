@@ -51,13 +51,34 @@ timed() { # $1 name, $2 version, rest: install function
 go_install() { # $1 name, $2 package, $3 version, $4 ldflags
   local gobin=$tmp/gobin-$1
   mkdir -p "$gobin"
-  GOFLAGS=-buildvcs=false GOBIN=$gobin run "$tmp/$1.log" go install -trimpath -ldflags "$4" "$2@$3"
+  # No -trimpath: it would drop the -ldflags from the binary's build info, which the up-to-date check reads.
+  GOFLAGS=-buildvcs=false GOBIN=$gobin run "$tmp/$1.log" go install -ldflags "$4" "$2@$3"
   mv -f "$gobin"/* "$bin/$1"
 }
 
 install_helm() { # $1 name, $2 major, $3 version
-  local mod=helm.sh/helm/$2
-  go_install "$1" "$mod/cmd/helm" "$3" "-s -w -X $mod/internal/version.version=$3"
+  local mod=helm.sh/helm/$2 ldflags
+  ldflags="-s -w -X $mod/internal/version.version=$3"
+  if [[ $2 == v3 ]]; then ldflags+=" $(helm3_kube_ldflags)"; fi
+  go_install "$1" "$mod/cmd/helm" "$3" "$ldflags"
+}
+
+# Helm 3 takes the Kubernetes version that `helm template` reports (.Capabilities.KubeVersion) from -ldflags;
+# without them it says v1.20.0 and charts with a newer kubeVersion constraint refuse to render. Helm's
+# Makefile derives it from the client-go it builds with (v0.37.0 -> 1.37); so do we.
+helm3_kube_ldflags() {
+  local gomod minor
+  gomod=$(GOFLAGS= go mod download -json "helm.sh/helm/v3@$HELM3_VERSION" | sed -n 's/^\s*"GoMod": "\(.*\)",$/\1/p')
+  minor=$(sed -n 's/^\s*k8s\.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")
+  [[ -n $minor ]] || die "cannot tell the client-go version of helm $HELM3_VERSION"
+  local p
+  for p in pkg/chartutil pkg/lint/rules; do
+    printf -- '-X helm.sh/helm/v3/%s.k8sVersionMajor=1 -X helm.sh/helm/v3/%s.k8sVersionMinor=%s ' "$p" "$p" "$minor"
+  done
+}
+helm3_up_to_date() {
+  [[ $(built_version "$bin/helm3" helm.sh/helm/v3) == "$HELM3_VERSION" ]] &&
+    go version -m "$bin/helm3" | grep -q 'chartutil.k8sVersionMinor='
 }
 
 install_kustomize() {
@@ -89,7 +110,7 @@ for t in "${tools[@]}"; do
 done
 
 if want helm3 ${tools[@]+"${tools[@]}"}; then
-  [[ $(built_version "$bin/helm3" helm.sh/helm/v3) == "$HELM3_VERSION" ]] ||
+  helm3_up_to_date ||
     timed helm3 "$HELM3_VERSION" install_helm helm3 v3 "$HELM3_VERSION"
 fi
 if want helm4 ${tools[@]+"${tools[@]}"}; then
