@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -158,4 +159,28 @@ func staffWarning(web *Workload, staff []string) string {
 		return fmt.Sprintf("spec.groups.staff: NetBox %s.%s (image %s) has no staff flag (removed in 4.5), so these groups grant nothing; use superuser or netboxGroups", m[1], m[2], image)
 	}
 	return ""
+}
+
+// Relevant says whether the transform needs to see an object. Everything else passes through as it came, so a
+// caller may drop the others after parsing them.
+func Relevant(n *yaml.RNode) bool {
+	if n.GetAnnotations()[managedAnnotation] != "" {
+		return true
+	}
+	switch n.GetKind() {
+	case "Deployment", "CronJob":
+		for _, r := range roles {
+			if isWorkload(n, r) {
+				return true
+			}
+		}
+	case "ConfigMap":
+		if data, _ := n.Pipe(yaml.Lookup("data", "configuration.py")); data != nil {
+			return true
+		}
+		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+	case "Secret":
+		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+	}
+	return false
 }

@@ -19,7 +19,9 @@ const managedAnnotation = "netbox-sso.dev/managed"
 const checksumAnnotation = "checksum/netbox-sso"
 
 // objectName is the name of the ConfigMap (and inline Secret) netbox-sso adds: the chart's ConfigMap name + "-sso".
-func objectName(chartConfigMap string) string { return chartConfigMap + "-sso" }
+func objectName(chartConfigMap string) string { return chartConfigMap + objectNameSuffix }
+
+const objectNameSuffix = "-sso"
 
 // plan is everything netbox-sso adds for one release, computed before anything is changed.
 type plan struct {
@@ -32,6 +34,7 @@ type plan struct {
 	namespace    string
 	labels       map[string]string
 	helmFilename string // Helm 4 postrender-filename for added objects, when the input carries them
+	mountList    []mount
 }
 
 func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, helm4 bool) (*plan, error) {

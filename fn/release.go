@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -231,13 +232,7 @@ func releaseLabels(cm *yaml.RNode) map[string]string {
 }
 
 // describe names a document for messages: its index in the input, kind and name.
-func describe(index int, n *yaml.RNode) string {
-	name := n.GetName()
-	if ns := n.GetNamespace(); ns != "" {
-		name = ns + "/" + name
-	}
-	return fmt.Sprintf("document %d (%s %s)", index, n.GetKind(), name)
-}
+func describe(index int, n *yaml.RNode) string { return manifest.Describe(index, n) }
 
 // elements returns the items of the sequence at path, or none.
 func elements(n *yaml.RNode, path ...string) []*yaml.RNode {

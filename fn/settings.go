@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -108,6 +109,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// plainWord matches strings that YAML reads back as the same string, unless they are one of yamlWords.
+var plainWord = regexp.MustCompile(`^[A-Za-z_/][A-Za-z0-9_./-]*$`)
+
+var yamlWords = map[string]bool{"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "y": true, "n": true, "null": true, "~": true}
+
 // orderedMap builds a YAML mapping whose keys keep the order they were added in, so output is stable.
 type orderedMap struct{ n *yaml.Node }
 
@@ -169,6 +175,9 @@ func isScalarList(items []any) bool {
 // scalarStyle quotes every string that YAML could read as something else (true, 1.0, null, ~) or that holds
 // characters a plain scalar cannot carry, so a group name always reaches NetBox as the same string.
 func scalarStyle(s string) yaml.Style {
+	if plainWord.MatchString(s) && !yamlWords[strings.ToLower(s)] {
+		return 0 // the common case, decided without a YAML round trip
+	}
 	var probe any
 	if err := yaml.Unmarshal([]byte(s), &probe); err != nil || probe != s || strings.ContainsAny(s, "\n\"'#:{}[],&*!|>%@`") {
 		return yaml.DoubleQuotedStyle

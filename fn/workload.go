@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/manifest"
 	"github.com/netbox-sso/netbox-sso/python"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -22,7 +23,15 @@ type mount struct {
 	path   string
 }
 
+// mounts are netbox-sso's volumes and mounts, the same for every workload of the release.
 func (p *plan) mounts() []mount {
+	if p.mountList == nil {
+		p.mountList = p.newMounts()
+	}
+	return p.mountList
+}
+
+func (p *plan) newMounts() []mount {
 	settingsItems := []item{{settingsKey, settingsKey}}
 	var moduleItems []item
 	for _, f := range python.ModuleFiles {
@@ -66,6 +75,11 @@ func mountNode(m mount) *yaml.RNode {
 // wire adds netbox-sso's volumes, mounts and checksum to one workload. It changes nothing that is already
 // as it should be, so a second run leaves the document as it is; it reports whether it changed anything.
 func (p *plan) wire(w *Workload) (changed bool, err error) {
+	for _, path := range [][]string{append(podTemplatePath(w.Node.GetKind()), "metadata"), append(podTemplatePath(w.Node.GetKind()), "metadata", "annotations")} {
+		if err := manifest.RequireMapping(w.Node, path...); err != nil {
+			return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)
+		}
+	}
 	tmpl := podTemplate(w.Node)
 	c := container(w.Node, w.Role.container)
 	if err := checkCollisions(w, c, p.mounts()); err != nil {
@@ -145,8 +159,24 @@ func ensureNamed(parent *yaml.RNode, path []string, want *yaml.RNode) (bool, err
 	return true, nil
 }
 
+// sameYAML says whether two nodes mean the same: same structure, values and resolved tags; style is ignored.
 func sameYAML(a, b *yaml.Node) bool {
-	sa, errA := yaml.String(a)
-	sb, errB := yaml.String(b)
-	return errA == nil && errB == nil && sa == sb
+	for a.Kind == yaml.AliasNode {
+		a = a.Alias
+	}
+	for b.Kind == yaml.AliasNode {
+		b = b.Alias
+	}
+	if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
+		return false
+	}
+	if a.Kind == yaml.ScalarNode && (a.Value != b.Value || a.ShortTag() != b.ShortTag()) {
+		return false
+	}
+	for i := range a.Content {
+		if !sameYAML(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
 }

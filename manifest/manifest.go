@@ -5,6 +5,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -17,8 +18,9 @@ type Document struct {
 	body  []byte // the rest
 }
 
-// Split cuts a stream into documents at lines that are "---" (optionally followed by a comment).
-// It never fails: the bytes are only cut, so joining the documents gives the input back.
+// Split cuts a stream into documents at document markers: a line that starts with "---" (alone, or followed by
+// a space and the start of the next document) or that is "..." (the end of a document). It never fails: the
+// bytes are only cut, so joining the documents gives the input back.
 func Split(data []byte) []*Document {
 	var docs []*Document
 	cur := &Document{}
@@ -29,13 +31,14 @@ func Split(data []byte) []*Document {
 		if end >= 0 {
 			next = pos + end + 1
 		}
-		if isSeparator(data[pos:next]) {
+		if marker := markerLength(data[pos:next]); marker > 0 {
 			cur.setText(data[start:pos])
 			if pos > 0 || len(docs) > 0 {
 				docs = append(docs, cur)
 			}
-			cur = &Document{sep: data[pos:next]}
-			start = next
+			// The marker belongs to the next document; text after "--- " on the same line is its first line.
+			cur = &Document{sep: data[pos : pos+marker]}
+			start = pos + marker
 		}
 		pos = next
 	}
@@ -47,12 +50,29 @@ func Split(data []byte) []*Document {
 	return docs
 }
 
-func isSeparator(line []byte) bool {
-	if !bytes.HasPrefix(line, []byte("---")) {
-		return false
+// markerLength returns how many bytes of line are a document marker (0: none). For "--- text" it is the
+// "--- " part; for a marker alone on its line (maybe with a comment), the whole line.
+func markerLength(line []byte) int {
+	var rest []byte
+	switch {
+	case bytes.HasPrefix(line, []byte("---")):
+		rest = line[3:]
+	case bytes.HasPrefix(line, []byte("...")):
+		rest = line[3:]
+	default:
+		return 0
 	}
-	rest := bytes.TrimSpace(line[3:])
-	return len(rest) == 0 || rest[0] == '#'
+	trimmed := bytes.TrimSpace(rest)
+	switch {
+	case len(trimmed) == 0 || trimmed[0] == '#':
+		return len(line)
+	case rest[0] == ' ' || rest[0] == '\t':
+		if line[0] == '.' {
+			return 0 // "... text" is not a marker
+		}
+		return len(line) - len(bytes.TrimLeft(rest, " \t"))
+	}
+	return 0
 }
 
 // setText splits a document's text into its leading comments and its body.
@@ -85,18 +105,38 @@ func (d *Document) Body() []byte { return d.body }
 // Parse reads the document's object. It refuses what Kubernetes would refuse: a document that is not a
 // mapping, or one without apiVersion and kind.
 func (d *Document) Parse() (*yaml.RNode, error) {
-	node, err := yaml.Parse(string(d.body))
-	if err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(d.body))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("document %d: not valid YAML: %v", d.Index, err)
 	}
+	// Split cuts at every document marker, so a second document here is one the YAML library sees where Split
+	// does not (a directive, say); refuse it rather than lose it.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, fmt.Errorf("document %d: holds more than one YAML document; separate documents with a line \"---\"", d.Index)
+	}
+	node := yaml.NewRNode(&doc) // YNode() sees through the document node; its comments stay with it
 	if k := node.YNode().Kind; k != yaml.MappingNode {
 		return nil, fmt.Errorf("document %d: expected a Kubernetes object (a mapping), got a %s", d.Index, kindName(k))
 	}
-	if node.GetKind() == "" || node.GetApiVersion() == "" {
-		return nil, fmt.Errorf("document %d: a Kubernetes object needs apiVersion and kind", d.Index)
+	if err := CheckObject(node); err != nil {
+		return nil, fmt.Errorf("%s: %w", Describe(d.Index, node), err)
 	}
 	return node, nil
 }
+
+// CheckObject refuses a mapping that is not a usable Kubernetes object: no apiVersion or kind, or metadata of
+// the wrong shape.
+func CheckObject(n *yaml.RNode) error {
+	if safeScalar(n, "kind") == "" || safeScalar(n, "apiVersion") == "" {
+		return fmt.Errorf("a Kubernetes object needs apiVersion and kind")
+	}
+	return checkMetadata(n)
+}
+
+// KindName names a YAML node kind in words.
+func KindName(k yaml.Kind) string { return kindName(k) }
 
 func kindName(k yaml.Kind) string {
 	switch k {
@@ -106,6 +146,8 @@ func kindName(k yaml.Kind) string {
 		return "scalar"
 	case yaml.AliasNode:
 		return "alias"
+	case yaml.MappingNode:
+		return "mapping"
 	}
 	return "non-mapping node"
 }
@@ -117,7 +159,11 @@ type Writer struct {
 
 // Keep writes an input document exactly as it came, separator and comments included.
 func (w *Writer) Keep(d *Document) {
-	w.separator(d.sep, d.Index > 0)
+	if len(d.sep) > 0 {
+		w.buf.Write(d.sep) // exactly as it came, even "--- " that starts the document's first line
+	} else {
+		w.separator(nil, d.Index > 0)
+	}
 	w.buf.Write(d.head)
 	w.buf.Write(d.body)
 }
@@ -140,7 +186,7 @@ func (w *Writer) separator(sep []byte, needed bool) {
 		w.buf.WriteByte('\n')
 	}
 	switch {
-	case len(sep) > 0:
+	case len(sep) > 0 && bytes.HasSuffix(sep, []byte("\n")):
 		w.buf.Write(sep)
 	case needed || w.buf.Len() > 0:
 		w.buf.WriteString("---\n")

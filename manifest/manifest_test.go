@@ -51,7 +51,7 @@ func TestParseRefusesWhatKubernetesRefuses(t *testing.T) {
 		"apiVersion: v1\n\tkind: A\n": "not valid YAML",
 	} {
 		_, err := Split([]byte(in))[0].Parse()
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "document 0:") {
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "document 0") {
 			t.Errorf("Parse(%q) = %v, want an error about %q naming document 0", in, err, want)
 		}
 	}

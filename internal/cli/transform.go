@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
 	"github.com/netbox-sso/netbox-sso/fn"
 	"github.com/netbox-sso/netbox-sso/manifest"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // runTransform is the main job: a post-renderer call, or a KRM function call when stdin is a ResourceList.
@@ -81,7 +81,17 @@ func readInput(files []string, stdin io.Reader) (*input, error) {
 	return in, nil
 }
 
-// isResourceList says whether the input is a single KRM ResourceList document.
+func (in *input) empty() bool {
+	for _, d := range in.docs {
+		if !d.Empty() {
+			return false
+		}
+	}
+	return true
+}
+
+// isResourceList says whether the input is a single KRM ResourceList document. It reads only the document's
+// top-level lines: a ResourceList can be large, and it is parsed once, later, by the KRM reader.
 func isResourceList(in *input) bool {
 	var objects []*manifest.Document
 	for _, d := range in.docs {
@@ -92,15 +102,29 @@ func isResourceList(in *input) bool {
 	if len(objects) != 1 {
 		return false
 	}
-	body := objects[0].Body()
-	if !bytes.Contains(body, []byte("ResourceList")) {
-		return false
+	kind, apiVersion := topLevelValue(objects[0].Body(), "kind"), topLevelValue(objects[0].Body(), "apiVersion")
+	return kind == "ResourceList" && (apiVersion == "config.kubernetes.io/v1" || apiVersion == "config.kubernetes.io/v1alpha1")
+}
+
+// topLevelValue finds "key: value" at the start of a line (no indentation) and returns the value, unquoted.
+func topLevelValue(body []byte, key string) string {
+	prefix := []byte(key + ":")
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		if bytes.HasPrefix(line, prefix) {
+			v := string(bytes.TrimSpace(line[len(prefix):]))
+			if i := strings.Index(v, " #"); i >= 0 {
+				v = strings.TrimSpace(v[:i])
+			}
+			return strings.Trim(v, `"'`)
+		}
 	}
-	n, err := yaml.Parse(string(body))
-	if err != nil || n.YNode().Kind != yaml.MappingNode {
-		return false
-	}
-	return n.GetKind() == "ResourceList" && (n.GetApiVersion() == "config.kubernetes.io/v1" || n.GetApiVersion() == "config.kubernetes.io/v1alpha1")
+	return ""
 }
 
 // result is a finished post-renderer transform, ready to be written.
@@ -122,20 +146,11 @@ func transform(in *input, o options) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([]*yaml.RNode, len(in.docs))
-	objects := 0
-	for i, d := range in.docs {
-		if d.Empty() {
-			continue
-		}
-		n, err := d.Parse()
-		if err != nil {
-			return nil, err
-		}
-		nodes[i] = n
-		objects++
+	nodes, err := manifest.ParseAll(in.docs, fn.Relevant)
+	if err != nil {
+		return nil, err
 	}
-	if objects == 0 {
+	if in.empty() {
 		return nil, fmt.Errorf("no manifests in the input: expected the rendered netbox-chart manifests")
 	}
 	outcome, err := fn.Transform(nodes, cfg)

@@ -1,0 +1,168 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// FuzzManifestRoundTrip feeds arbitrary bytes to the stream reader and writer. Properties:
+//   - Split never panics, numbers documents 0..n-1, and Keep of every document gives the input back byte for byte;
+//   - Parse never panics; it fails with a message that starts "document <index>:", or returns a mapping with
+//     apiVersion and kind, and the document's text held nothing else (no second YAML document that a re-encoding
+//     would drop);
+//   - Replace of every parsed document gives a stream that splits into as many documents, each of which parses to
+//     the same object (compared as encoded YAML, so aliases are never expanded);
+//   - writing that stream again the same way gives identical bytes.
+//
+// Seeds: testdata/fuzz/FuzzManifestRoundTrip, the example release and every golden input.
+//
+//	go test ./manifest -run '^$' -fuzz FuzzManifestRoundTrip -fuzztime 10s -parallel 1
+func FuzzManifestRoundTrip(f *testing.F) {
+	for _, pattern := range []string{"../examples/basic/*.yaml", "../testdata/*/input.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if data, err := os.ReadFile(file); err == nil && len(data) <= maxFuzzInput {
+				f.Add(data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		checkRoundTrip(t, data)
+	})
+}
+
+// maxFuzzInput keeps each run short; real renders are larger, but their structure repeats.
+const maxFuzzInput = 64 << 10
+
+func checkRoundTrip(t *testing.T, data []byte) {
+	docs := Split(data)
+	if len(docs) == 0 {
+		t.Fatal("Split returned no document")
+	}
+	var kept Writer
+	for i, d := range docs {
+		if d.Index != i {
+			t.Fatalf("document %d has index %d", i, d.Index)
+		}
+		kept.Keep(d)
+	}
+	if !bytes.Equal(kept.Bytes(), data) {
+		t.Fatalf("Split+Keep changed the stream:\n in  %q\n out %q", data, kept.Bytes())
+	}
+
+	// Parse every document and write the parsed ones back re-encoded.
+	var w Writer
+	parsed := map[int]string{}
+	for _, d := range docs {
+		if d.Empty() {
+			w.Keep(d)
+			continue
+		}
+		n, err := d.Parse()
+		if err != nil {
+			if prefix := "document " + itoa(d.Index); !strings.HasPrefix(err.Error(), prefix+": ") && !strings.HasPrefix(err.Error(), prefix+" (") {
+				t.Fatalf("error does not name the document: %v", err)
+			}
+			w.Keep(d)
+			continue
+		}
+		if n.YNode().Kind != yaml.MappingNode || n.GetKind() == "" || n.GetApiVersion() == "" {
+			t.Fatalf("document %d parsed to something that is not an object:\n%s", d.Index, d.Body())
+		}
+		if extra := documentsIn(d.Body()); extra > 1 {
+			t.Fatalf("document %d holds %d YAML documents (or text after the first); Parse read the first and a re-encoding loses the rest:\n%q", d.Index, extra, d.Body())
+		}
+		enc, err := yaml.String(n.YNode())
+		if err != nil {
+			continue // an object that cannot be encoded is never replaced by the transform either
+		}
+		parsed[d.Index] = enc
+		if err := w.Replace(d, n); err != nil {
+			t.Fatalf("Replace document %d: %v", d.Index, err)
+		}
+	}
+	out := w.Bytes()
+
+	again := Split(out)
+	if len(again) != len(docs) {
+		t.Fatalf("the re-encoded stream splits into %d documents, the input into %d:\n in  %q\n out %q", len(again), len(docs), data, out)
+	}
+	var w2 Writer
+	for _, d := range again {
+		want, ok := parsed[d.Index]
+		if !ok {
+			w2.Keep(d)
+			continue
+		}
+		n, err := d.Parse()
+		if err != nil {
+			t.Fatalf("document %d no longer parses after re-encoding: %v\n%s", d.Index, err, d.Bytes())
+		}
+		got, err := yaml.String(n.YNode())
+		if err != nil || got != want {
+			t.Fatalf("document %d changed in the round trip:\nwant %q\ngot  %q", d.Index, want, got)
+		}
+		if err := w2.Replace(d, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(w2.Bytes(), out) {
+		t.Fatalf("writing the written stream again changed it:\n first  %q\n second %q", out, w2.Bytes())
+	}
+}
+
+// documentsIn counts the YAML documents in text that are not empty; text after the first document that does not
+// read as YAML counts as one more, since Parse ignores it.
+func documentsIn(text []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	count := 0
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return count
+		}
+		if err != nil {
+			return count + 1
+		}
+		if len(n.Content) == 1 && n.Content[0].Kind == yaml.ScalarNode && n.Content[0].Tag == "!!null" && n.Content[0].Value == "" {
+			continue
+		}
+		count++
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+// A document may only hold one YAML document: "--- {inline}", "--- !tag" and "..." start another one that
+// Split does not cut at. Whatever the reader makes of them, no object may be lost.
+func TestNoDocumentHidesAnother(t *testing.T) {
+	for _, in := range []string{
+		"apiVersion: v1\nkind: A\n--- {apiVersion: v1, kind: B}\n",
+		"apiVersion: v1\nkind: A\n--- !!map\napiVersion: v1\nkind: B\n",
+		"apiVersion: v1\nkind: A\n...\napiVersion: v1\nkind: B\n",
+		"apiVersion: v1\nkind: A\n...\n---\napiVersion: v1\nkind: B\n",
+		"apiVersion: v1\nkind: A\n...\nkind: [unclosed\n",
+	} {
+		t.Run(strings.SplitN(in, "\n", 4)[2], func(t *testing.T) { checkRoundTrip(t, []byte(in)) })
+	}
+}
