@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/python"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -14,7 +15,7 @@ func writeDiff(w io.Writer, r *result) error {
 		if out.From >= 0 && !out.Changed {
 			continue
 		}
-		after, err := yaml.String(out.Node.YNode())
+		after, err := yaml.String(withoutModuleText(out.Node).YNode())
 		if err != nil {
 			return err
 		}
@@ -126,4 +127,21 @@ func unifiedDiff(a, b []string, context int) string {
 		k = end
 	}
 	return sb.String()
+}
+
+// withoutModuleText shortens the login module's files in a copy of the ConfigMap: they are the same bytes for
+// every config, and a reviewer needs to see that they are there, not to read them again.
+func withoutModuleText(n *yaml.RNode) *yaml.RNode {
+	if n.GetKind() != "ConfigMap" || n.GetAnnotations()["netbox-sso.dev/managed"] == "" {
+		return n
+	}
+	c := n.Copy()
+	module := python.Module()
+	for _, name := range python.ModuleFiles {
+		if v, _ := c.Pipe(yaml.Lookup("data", name)); v != nil {
+			v.YNode().Value = fmt.Sprintf("(netbox-sso login module, %d lines, not shown)", strings.Count(module[name], "\n"))
+			v.YNode().Style = 0
+		}
+	}
+	return c
 }
