@@ -99,7 +99,7 @@ def _who(backend, details, response, uid=None) -> str:
     return str(uid) if uid else "(unknown)"
 
 
-def refuse_unlisted(backend, details, response, *args, **kwargs):
+def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
     """Refuse users in none of ``allowed_groups`` (no-op when the list is empty)."""
     cfg = load_config(backend)
     if not cfg.allowed_groups and not cfg.allowed_groups_invalid:
@@ -127,7 +127,7 @@ def _has_field(model, name: str) -> bool:
     return True
 
 
-def sync_roles(backend, user, response, *args, details=None, **kwargs):
+def sync_roles(backend, user=None, response=None, *args, details=None, **kwargs):
     """Set superuser/staff flags and mapped NetBox groups from the token.
 
     * is_superuser: managed when ``superuser_groups`` is non-empty; true exactly
@@ -167,20 +167,13 @@ def sync_roles(backend, user, response, *args, details=None, **kwargs):
 
     added, removed = _sync_groups(user, cfg, mine)
 
-    if changed_fields or added or removed:
-        logger.info(
-            "netbox-sso: user %s: %s",
-            who,
-            "; ".join(
-                part
-                for part in (
-                    ", ".join(f"{name}={getattr(user, name)}" for name in changed_fields),
-                    f"added to {', '.join(added)}" if added else "",
-                    f"removed from {', '.join(removed)}" if removed else "",
-                )
-                if part
-            ),
-        )
+    changes = [f"{name}={getattr(user, name)}" for name in changed_fields]
+    if added:
+        changes.append("added to " + ", ".join(added))
+    if removed:
+        changes.append("removed from " + ", ".join(removed))
+    if changes:
+        logger.info("netbox-sso: user %s: %s", who, "; ".join(changes))
     return None
 
 

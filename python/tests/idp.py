@@ -46,11 +46,25 @@ class SigningKey:
         return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
 
 
+_KEYS: list[SigningKey] = []
+_next_key = 0
+
+
+def new_key() -> SigningKey:
+    """A key other than the last one handed out, from a small pool (RSA key generation is slow)."""
+    global _next_key
+    if len(_KEYS) < 3:
+        _KEYS.append(SigningKey())
+        return _KEYS[-1]
+    _next_key = (_next_key + 1) % len(_KEYS)
+    return _KEYS[_next_key]
+
+
 class FakeIdP:
     client_id = "netbox"
 
     def __init__(self):
-        self.key = SigningKey()
+        self.key = new_key()
         self.lock = threading.Lock()
         self.access_claims: dict = {}
         self.id_claims: dict = {}
@@ -94,8 +108,10 @@ class FakeIdP:
             self.nonce = nonce
 
     def rotate_key(self) -> None:
-        """Sign with a new key from now on, as after a realm key rotation."""
-        self.key = SigningKey()
+        """Sign with a different key from now on, as after a realm key rotation."""
+        old = self.key
+        while self.key is old:
+            self.key = new_key()
 
     # token building
     def _tokens(self) -> dict:

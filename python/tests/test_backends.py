@@ -13,7 +13,7 @@ from social_django.utils import load_strategy
 
 from netbox_sso.backends import KeycloakOAuth2, OpenIdConnectAuth, read_client_secret
 
-from .idp import SigningKey
+from .idp import new_key
 
 SOCIAL_CORE = tuple(int(part) for part in version("social-auth-core").split(".")[:3])
 
@@ -145,7 +145,7 @@ def keycloak_decode(settings, public_key, token):
 
 
 def test_public_key_as_keycloak_shows_it_or_as_pem(settings):
-    key = SigningKey()
+    key = new_key()
     token = key.sign({"aud": "netbox", "preferred_username": "pat"})
     body = key.public_key_b64()
     pem = f"-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n"
@@ -155,9 +155,9 @@ def test_public_key_as_keycloak_shows_it_or_as_pem(settings):
 
 
 def test_stale_public_key_message(settings):
-    token = SigningKey().sign({"aud": "netbox"})
+    token = new_key().sign({"aud": "netbox"})
     with pytest.raises(AuthFailed) as info:
-        keycloak_decode(settings, SigningKey().public_key_b64(), token)
+        keycloak_decode(settings, new_key().public_key_b64(), token)
     message = str(info.value)
     assert "stale" in message and "spec.provider.publicKey" in message
     assert "RS256" in message and "Realm settings > Keys" in message
@@ -166,19 +166,19 @@ def test_stale_public_key_message(settings):
 
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_missing_public_key_is_named(settings, value):
-    token = SigningKey().sign({"aud": "netbox"})
+    token = new_key().sign({"aud": "netbox"})
     with pytest.raises(AuthException, match="PUBLIC_KEY"):
         keycloak_decode(settings, value, token)
 
 
 def test_garbage_public_key_is_named(settings):
-    token = SigningKey().sign({"aud": "netbox"})
+    token = new_key().sign({"aud": "netbox"})
     with pytest.raises(AuthFailed, match="not a valid RSA public key"):
         keycloak_decode(settings, "bm90IGEga2V5", token)
 
 
 def test_wrong_audience_points_at_the_audience_mapper(settings):
-    key = SigningKey()
+    key = new_key()
     token = key.sign({"aud": "account"})
     with pytest.raises(AuthFailed, match="Audience mapper"):
         keycloak_decode(settings, key.public_key_b64(), token)

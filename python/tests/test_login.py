@@ -350,3 +350,31 @@ def test_oidc_userinfo_groups_win_over_the_id_token(login, sso):
     base = keycloak_claims("abe")
     user = login("oidc", {**base, "groups": ["/administrator"]}, userinfo={**base, "groups": []}).user
     assert not user.is_superuser
+
+
+# --- packaging -----------------------------------------------------------------------------------
+
+
+def test_backends_load_under_the_netbox_package_name():
+    from social_core.backends.utils import load_backends
+
+    backends = load_backends(settings.AUTHENTICATION_BACKENDS, force_load=True)
+    assert backends["keycloak"].__module__ == "netbox.netbox_sso.backends"
+    assert backends["oidc"].__module__ == "netbox.netbox_sso.backends"
+
+
+def test_module_needs_nothing_beyond_django_and_social_core():
+    import ast
+    from pathlib import Path
+
+    allowed = {"__future__", "logging", "dataclasses", "django", "social_core", "jwt"}  # jwt: PyJWT, social-core's own dependency
+    package = Path(__file__).resolve().parents[1] / "netbox_sso"
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                roots = {node.module.split(".")[0]}
+            else:
+                continue
+            assert roots <= allowed, f"{path.name} imports {roots - allowed}"
