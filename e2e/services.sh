@@ -25,7 +25,8 @@ start_postgres() {
   port_free 5432 || { echo "port 5432 is taken"; return 1; }
   rm -rf "$RUN/pg" "$RUN/pgsock"
   mkdir -p "$RUN/pg" "$RUN/pgsock"
-  chown postgres: "$RUN/pg" "$RUN/pgsock"
+  : >"$LOGS/postgresql.log"
+  chown postgres: "$RUN/pg" "$RUN/pgsock" "$LOGS/postgresql.log"
   chmod 700 "$RUN/pg"
   runuser -u postgres -- "$PG_BIN/initdb" -D "$RUN/pg" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$RUN/pg" -l "$LOGS/postgresql.log" -w -t 60 start \
