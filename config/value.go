@@ -34,7 +34,7 @@ func (c *converter) convert(n *yaml.Node, path []string) (any, error) {
 		return nil, fmt.Errorf("%s: too large (more than %d values, or an alias bomb)", schema.FieldPath(path), maxNodes)
 	}
 	if len(path) > maxDepth {
-		return nil, fmt.Errorf("%s…: nested more than %d levels deep (line %d)", schema.FieldPath(path[:maxDepth]), maxDepth, n.Line)
+		return nil, fmt.Errorf("%s…: nested more than %d levels deep (line %d)", schema.FieldPath(path[:8]), maxDepth, n.Line)
 	}
 	if n.Anchor != "" {
 		c.expanding[n] = true
