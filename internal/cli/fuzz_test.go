@@ -1,0 +1,264 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/netbox-sso/netbox-sso/manifest"
+	"github.com/netbox-sso/netbox-sso/python"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Fuzz targets for the whole command. Run one briefly (the seed corpora under testdata/fuzz/ also run as plain
+// tests with go test):
+//
+//	go test ./internal/cli -run '^$' -fuzz FuzzTransformManifests -fuzztime 10s -parallel 1
+//	go test ./internal/cli -run '^$' -fuzz FuzzTransformConfig -fuzztime 10s -parallel 1
+
+const maxFuzzInput = 64 << 10
+
+// FuzzTransformManifests runs the post-renderer (or, for a ResourceList, the KRM function) with a fixed valid
+// config on arbitrary manifests. Properties:
+//   - no panic (not even a recovered one: exit code 70), no runtime text on stderr;
+//   - a failure prints nothing on stdout (post-renderer) and one message;
+//   - on success every input object is in the output: the same bytes, or for a NetBox workload the same object
+//     with more in it, or for an object netbox-sso manages (annotation netbox-sso.dev/managed) its new version;
+//   - the same input gives the same bytes twice, and a run on the output gives the output back.
+func FuzzTransformManifests(f *testing.F) {
+	cfg := filepath.Join(f.TempDir(), "sso.yaml")
+	if err := os.WriteFile(cfg, []byte(variants[1].config()), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	for _, pattern := range []string{"../../examples/basic/netbox.yaml", "../../testdata/*/input.yaml"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if data, err := os.ReadFile(file); err == nil && len(data) <= maxFuzzInput {
+				f.Add(data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		checkTransform(t, []string{"--config", cfg}, data)
+	})
+}
+
+// FuzzTransformConfig runs the post-renderer on the example release with an arbitrary config. Properties as for
+// FuzzTransformManifests, and: a refusal names a config field (or the file); an accepted config gives settings
+// that read back, the login module byte for byte, and REMOTE_AUTH_ENABLED false unless the config says otherwise.
+func FuzzTransformConfig(f *testing.F) {
+	manifests, err := os.ReadFile("../../examples/basic/netbox.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	files, _ := filepath.Glob("../../testdata/*/config.yaml")
+	files = append(files, "../../examples/basic/sso.yaml")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, v := range variants {
+		f.Add([]byte(v.config()))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 16<<10 {
+			return
+		}
+		cfg := filepath.Join(dir, "sso.yaml")
+		if err := os.WriteFile(cfg, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, stderr, ok := checkTransform(t, []string{"--config", cfg}, manifests)
+		if !ok {
+			if !strings.HasPrefix(string(stderr), "netbox-sso: error: config "+cfg) && !strings.HasPrefix(string(stderr), "netbox-sso: error: spec.") {
+				t.Errorf("a refused config must be named in the message: %s", stderr)
+			}
+			return
+		}
+		cm := findObject(t, out, "ConfigMap", "netbox-sso")
+		data2 := cm.GetDataMap()
+		for name, text := range python.Module() {
+			if data2[name] != text {
+				t.Errorf("module file %s in the ConfigMap is not the embedded one", name)
+			}
+		}
+		var s map[string]any
+		if err := yaml.Unmarshal([]byte(data2["netbox-sso.yaml"]), &s); err != nil {
+			t.Fatalf("settings do not read back: %v", err)
+		}
+		unsafe := strings.Contains(string(stderr), "spec.unsafeTrustRemoteUserHeader")
+		if s["REMOTE_AUTH_ENABLED"] != unsafe {
+			t.Errorf("REMOTE_AUTH_ENABLED = %v, warning about header login: %v", s["REMOTE_AUTH_ENABLED"], unsafe)
+		}
+	})
+}
+
+// checkTransform runs one transform and checks the properties every run has. It returns the output, stderr and
+// whether the run succeeded.
+func checkTransform(t *testing.T, args []string, data []byte) (out, stderr []byte, ok bool) {
+	t.Helper()
+	out, stderr, code := runCLI(t, args, data, nil)
+	for _, bad := range forbiddenText {
+		if bytes.Contains(stderr, []byte(bad)) {
+			t.Fatalf("stderr shows %q (exit %d):\n%s", bad, code, stderr)
+		}
+	}
+	krm := isResourceListInput(data)
+	if code != 0 {
+		checkFailure(t, code, out, stderr, krm)
+		return out, stderr, false
+	}
+	again, stderr2, code2 := runCLI(t, args, data, nil)
+	if code2 != 0 || !bytes.Equal(again, out) || !bytes.Equal(stderr2, stderr) {
+		t.Fatalf("the same input gave another result the second time (exit %d)", code2)
+	}
+	second, stderr3, code3 := runCLI(t, args, out, nil)
+	if code3 != 0 {
+		t.Fatalf("a run on the output failed: %s", stderr3)
+	}
+	if !bytes.Equal(second, out) {
+		t.Fatalf("a run on the output changed it:\n%s", lineDiff(out, second))
+	}
+	if !krm {
+		checkNothingLost(t, data, out)
+	}
+	return out, stderr, true
+}
+
+func isResourceListInput(data []byte) bool {
+	in := &input{docs: manifest.Split(data)}
+	return isResourceList(in)
+}
+
+// checkNothingLost: every object of the input is in the output, as it was, or (NetBox workloads) with more in it,
+// or (objects netbox-sso manages) replaced by its new version.
+func checkNothingLost(t *testing.T, input, output []byte) {
+	t.Helper()
+	outDocs := map[string][]*yaml.RNode{}
+	for _, d := range manifest.Split(output) {
+		if d.Empty() {
+			continue
+		}
+		n, err := yaml.Parse(string(d.Body()))
+		if err != nil {
+			t.Fatalf("output document %d does not parse: %v", d.Index, err)
+		}
+		outDocs[objectID(n)] = append(outDocs[objectID(n)], n)
+	}
+	for _, d := range manifest.Split(input) {
+		if d.Empty() {
+			continue
+		}
+		if bytes.Contains(output, d.Bytes()) {
+			continue // kept byte for byte
+		}
+		n, err := d.Parse()
+		if err != nil {
+			t.Fatalf("input document %d was accepted but does not parse: %v", d.Index, err)
+		}
+		candidates := outDocs[objectID(n)]
+		if len(candidates) == 0 {
+			t.Fatalf("input document %d (%s) is missing from the output", d.Index, objectID(n))
+		}
+		if n.GetAnnotations()["netbox-sso.dev/managed"] == "true" {
+			continue // ours: replaced by this run's version
+		}
+		found := false
+		for _, c := range candidates {
+			if gains(n.YNode(), c.YNode()) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("input document %d (%s) lost something in the output:\n%s", d.Index, objectID(n), d.Body())
+		}
+	}
+}
+
+func objectID(n *yaml.RNode) string {
+	kind, name := kindAndName([]byte(n.MustString()))
+	return kind + " " + name
+}
+
+// gains says whether b holds everything a holds: the same scalars, every key of a mapping with a value that gains,
+// every item of a list, in order, among b's items. Aliases are compared by what they point to, once.
+func gains(a, b *yaml.Node) bool {
+	return gainsDepth(a, b, 0)
+}
+
+func gainsDepth(a, b *yaml.Node, depth int) bool {
+	if depth > 200 {
+		sa, _ := yaml.String(a)
+		sb, _ := yaml.String(b)
+		return sa == sb
+	}
+	if a.Kind == yaml.DocumentNode && len(a.Content) == 1 {
+		a = a.Content[0]
+	}
+	if b.Kind == yaml.DocumentNode && len(b.Content) == 1 {
+		b = b.Content[0]
+	}
+	if a.Kind == yaml.AliasNode && b.Kind == yaml.AliasNode {
+		return a.Value == b.Value
+	}
+	if a.Kind == yaml.AliasNode {
+		a = a.Alias
+	}
+	if b.Kind == yaml.AliasNode {
+		b = b.Alias
+	}
+	if a == nil || b == nil {
+		return a == b
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		if b.Kind != yaml.ScalarNode {
+			// A null list or mapping that netbox-sso filled in is a gain.
+			return a.Tag == "!!null" && (b.Kind == yaml.SequenceNode || b.Kind == yaml.MappingNode)
+		}
+		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
+	case yaml.MappingNode:
+		if b.Kind != yaml.MappingNode {
+			return false
+		}
+		for i := 0; i+1 < len(a.Content); i += 2 {
+			found := false
+			for j := 0; j+1 < len(b.Content); j += 2 {
+				if b.Content[j].Value == a.Content[i].Value && gainsDepth(a.Content[i+1], b.Content[j+1], depth+1) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	case yaml.SequenceNode:
+		if b.Kind != yaml.SequenceNode {
+			return false
+		}
+		j := 0
+		for _, item := range a.Content {
+			for j < len(b.Content) && !gainsDepth(item, b.Content[j], depth+1) {
+				j++
+			}
+			if j == len(b.Content) {
+				return false
+			}
+			j++
+		}
+		return true
+	}
+	sa, _ := yaml.String(a)
+	sb, _ := yaml.String(b)
+	return sa == sb
+}
