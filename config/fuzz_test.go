@@ -59,7 +59,7 @@ func FuzzParse(f *testing.F) {
 			}
 			checkMessageShape(t, err.Error(), "sso.yaml")
 			for _, p := range cerr.Problems {
-				field, _, ok := strings.Cut(p, ": ")
+				field, ok := fieldOf(p)
 				if !ok && !fileProblem.MatchString(p) {
 					t.Errorf("problem %q names no field", p)
 				}
@@ -101,8 +101,24 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// fieldOf cuts a problem at its first ": " outside double quotes: the field path before it.
+func fieldOf(problem string) (string, bool) {
+	quoted := false
+	for i := 0; i < len(problem); i++ {
+		switch {
+		case quoted && problem[i] == '\\':
+			i++
+		case problem[i] == '"':
+			quoted = !quoted
+		case !quoted && strings.HasPrefix(problem[i:], ": "):
+			return problem[:i], true
+		}
+	}
+	return "", false
+}
+
 var (
 	secretShape = regexp.MustCompile(`^[A-Z0-9]{12,64}$`)
-	fieldPath   = regexp.MustCompile(`^(\(document\)|[^\s:]+( [^\s:]+)*…?)$`)
+	fieldPath   = regexp.MustCompile(`^(\(document\)|([A-Za-z0-9_./-]+|"([^"\\]|\\.)*")((\.([A-Za-z0-9_./-]+|"([^"\\]|\\.)*"))|\[\d+\])*…?)$`)
 	fileProblem = regexp.MustCompile(`^(is empty|is not valid YAML|cannot read|holds \d+ YAML documents)\b`)
 )

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -162,12 +163,31 @@ func FieldPath(segments []string) string {
 		if b.Len() > 0 {
 			b.WriteByte('.')
 		}
-		b.WriteString(s)
+		b.WriteString(segment(s))
 	}
 	if b.Len() == 0 {
 		return "(document)"
 	}
 	return b.String()
+}
+
+// segment writes a key as it is when it reads unambiguously in a path (letters, digits, '_', '-', '.', '/'), and
+// quoted otherwise, shortened when long, so that a key such as ": " or a pasted paragraph cannot garble a message.
+func segment(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain && len(s) <= 80 {
+		return s
+	}
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 func isIndex(s string) bool {
