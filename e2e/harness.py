@@ -255,7 +255,7 @@ class NetBoxPod:
 
 
 POD = NetBoxPod()
-TIMINGS: dict[str, float] = {}
+TIMINGS: dict = {}
 
 
 def timed(name):
@@ -268,11 +268,11 @@ def timed(name):
     return _T()
 
 
-def deploy(variant: str, kc: KeycloakAdmin) -> NetBoxPod:
+def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
     """Render the chart through netbox-sso with the variant's config, lay the web container's volumes out
     as the kubelet would, and (re)start NetBox on them. Creates the Keycloak client from
     `netbox-sso keycloak-client` and the Secret that clientSecretRef names."""
-    if POD.variant == variant and POD.proc and POD.proc.poll() is None:
+    if not force and POD.variant == variant and POD.proc and POD.proc.poll() is None:
         return POD
     POD.stop()
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -443,6 +443,13 @@ def login(backend: str, username: str, password: str | None = None) -> Login:
     return Login(ok=profile.status_code == 200, status=r.status_code, url=r.url, body=r.text, session=s)
 
 
+def page_messages(body: str) -> list[str]:
+    """The texts of the messages (toasts, alerts) on a NetBox page."""
+    found = re.findall(r'<div[^>]*class="[^"]*(?:toast-body|alert)[^"]*"[^>]*>(.*?)</div>', body, re.S)
+    texts = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", f))).strip() for f in found]
+    return [t for t in texts if t]
+
+
 # ---------------------------------------------------------------------------------------------- database
 
 
@@ -490,6 +497,8 @@ def usernames() -> list[str]:
 def versions() -> dict:
     from importlib.metadata import version
     kc_version = (WORK / f"keycloak-{os.environ.get('KEYCLOAK_VERSION', '')}" / "version.txt")
-    kc = kc_version.read_text().strip() if kc_version.exists() else os.environ.get("KEYCLOAK_VERSION", "?")
+    kc = os.environ.get("KEYCLOAK_VERSION", "?")
+    if kc_version.exists():  # "Keycloak - Version 26.7.3"
+        kc = kc_version.read_text().strip().rsplit(" ", 1)[-1]
     return {"NetBox": version("netbox"), "Keycloak": kc, "social-auth-core": version("social-auth-core"),
             "social-auth-app-django": version("social-auth-app-django"), "Django": version("django")}
