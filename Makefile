@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/netbox-sso/netbox-sso/internal/cli.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test check go-test python-test integration e2e golden tools helm-plugin demo clean
+.PHONY: all build test check go-test python-test integration examples-render e2e golden tools helm-plugin demo clean
 
 all: build
 
@@ -41,7 +41,11 @@ tools:
 	scripts/install-tools.sh
 
 integration: tools build
-	$(GO) test -count=1 ./integration/...
+	$(GO) test -count=1 -v ./integration/...
+
+# Rewrites examples/{kustomize,kpt}/netbox.yaml after a change of examples/helm3/netbox-demo.
+examples-render: tools
+	$(GO) test -count=1 ./integration -run TestExampleRendersUpToDate -update
 
 e2e: build
 	e2e/run.sh

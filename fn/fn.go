@@ -114,12 +114,11 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		default:
 			out = append(out, Output{From: i, Node: n, Changed: changed[i]})
 		}
-		if i == rel.ConfigMap {
-			for _, obj := range p.objects {
-				if !placed[obj] {
-					out = append(out, Output{From: -1, Node: obj, Changed: true})
-				}
-			}
+	}
+	// New objects go last, so every input document keeps its index (which messages name) on a second run.
+	for _, obj := range p.objects {
+		if !placed[obj] {
+			out = append(out, Output{From: -1, Node: obj, Changed: true})
 		}
 	}
 	return &Outcome{Docs: out, Release: rel, Warnings: warnings, Plan: summary}, nil

@@ -110,6 +110,9 @@ func releaseKey(n *yaml.RNode) string {
 	return n.GetNamespace() + "/" + podLabel(n, instanceLabel)
 }
 
+// ErrNoRelease is the error for input that holds no NetBox release at all.
+var ErrNoRelease = fmt.Errorf("no NetBox release found: expected a Deployment with label %s=netbox and a container named \"netbox\" (netbox-chart output)", componentLabel)
+
 // selectRelease picks the release the config names, or the only one.
 func selectRelease(found []*Release, want string) (*Release, error) {
 	var names []string
@@ -118,7 +121,7 @@ func selectRelease(found []*Release, want string) (*Release, error) {
 	}
 	switch {
 	case len(found) == 0:
-		return nil, fmt.Errorf("no NetBox release found: expected a Deployment with label %s=netbox and a container named \"netbox\" (netbox-chart output)", componentLabel)
+		return nil, ErrNoRelease
 	case want != "":
 		var matches []*Release
 		for _, r := range found {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/netbox-sso/netbox-sso/config"
 	"github.com/netbox-sso/netbox-sso/fn"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -24,13 +22,11 @@ func runKRM(in *input, o options, env Env) int {
 		return 1
 	}
 	// kyaml's framework.Execute would also migrate path and index annotations between their legacy and internal
-	// names; netbox-sso never changes them, and skipping that keeps KRM mode close to a bare read and write.
-	fc := list.Field("functionConfig")
+	// names, and its writer drops empty annotation maps; netbox-sso changes neither, so it writes the list it read
+	// with the new items and results, which also keeps KRM mode close to a bare read and write.
 	rl := &framework.ResourceList{Items: items}
-	rw := kio.ByteWriter{KeepReaderAnnotations: true, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: list.GetApiVersion()}
-	if fc != nil {
+	if fc := list.Field("functionConfig"); fc != nil {
 		rl.FunctionConfig = fc.Value
-		rw.FunctionConfig = fc.Value
 	}
 	results, err := processList(rl, o)
 	if err != nil {
@@ -43,24 +39,12 @@ func runKRM(in *input, o options, env Env) int {
 		}
 		fmt.Fprintf(env.Stderr, "netbox-sso: %s: %s\n", r.Severity, r.Message)
 	}
-	if len(results) > 0 {
-		text, err := yaml.Marshal(results)
-		if err == nil {
-			rw.Results, err = yaml.Parse(string(text))
-		}
-		if err != nil {
-			fail(env, err)
-			return 1
-		}
-	}
-	var out bytes.Buffer
-	rw.Writer = &out
-	if err := rw.Write(rl.Items); err != nil {
-		// cannot happen for items that passed readResourceList
+	out, err := writeResourceList(list, rl.Items, results)
+	if err != nil {
 		fail(env, fmt.Errorf("writing the ResourceList: %w", err))
 		return 1
 	}
-	if _, err := env.Stdout.Write(out.Bytes()); err != nil {
+	if _, err := env.Stdout.Write(out); err != nil {
 		fail(env, fmt.Errorf("writing output: %w", err))
 		return 1
 	}
@@ -92,18 +76,32 @@ func processList(rl *framework.ResourceList, o options) (framework.Results, erro
 	return results, nil
 }
 
-// krmConfig reads the function config: a NetBoxSSO document, or the --config file when the list carries none.
+// krmConfig reads the function config: a NetBoxSSO document; or a ConfigMap, which is what `kpt fn eval`
+// sends (empty without arguments, `-- config=PATH` names a NetBoxSSO file); or, when the list carries none,
+// the --config file or NETBOX_SSO_CONFIG.
 func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
-	if fc == nil || fc.IsNilOrEmpty() {
-		if o.config != "" {
-			return config.LoadFile(o.config)
-		}
-		return nil, fmt.Errorf("no function config: give a NetBoxSSO config (apiVersion %s) as the functionConfig", config.APIVersion)
-	}
-	if fc.GetKind() == config.Kind {
+	path := o.config
+	switch {
+	case fc == nil || fc.IsNilOrEmpty():
+	case fc.GetKind() == config.Kind:
 		return config.FromNode(fc, "functionConfig")
+	case fc.GetKind() == "ConfigMap" && fc.GetApiVersion() == "v1":
+		data := fc.GetDataMap()
+		for key := range data {
+			if key != "config" {
+				return nil, fmt.Errorf("functionConfig ConfigMap %q: unknown key %q; the only key is config, the path of a NetBoxSSO file (kpt fn eval ... -- config=sso.yaml)", fc.GetName(), key)
+			}
+		}
+		if data["config"] != "" {
+			path = data["config"]
+		}
+	default:
+		return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", fc.GetKind(), fc.GetName(), config.Kind, config.APIVersion)
 	}
-	return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", fc.GetKind(), fc.GetName(), config.Kind, config.APIVersion)
+	if path == "" {
+		return nil, fmt.Errorf("no function config: give a NetBoxSSO config (apiVersion %s) as the functionConfig, or its path with --config, %s or (kpt fn eval) -- config=PATH", config.APIVersion, ConfigEnv)
+	}
+	return config.LoadFile(path)
 }
 
 // readResourceList parses the list once and checks its items: each a Kubernetes object.
@@ -137,4 +135,30 @@ func readResourceList(in *input) (*yaml.RNode, []*yaml.RNode, error) {
 		}
 	}
 	return list, items, nil
+}
+
+// writeResourceList encodes the list as it came, with its items replaced and the results set.
+func writeResourceList(list *yaml.RNode, items []*yaml.RNode, results framework.Results) ([]byte, error) {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, it := range items {
+		seq.Content = append(seq.Content, it.YNode())
+	}
+	if err := list.PipeE(yaml.SetField("items", yaml.NewRNode(seq))); err != nil {
+		return nil, err
+	}
+	if len(results) > 0 {
+		text, err := yaml.Marshal(results)
+		if err != nil {
+			return nil, err
+		}
+		node, err := yaml.Parse(string(text))
+		if err != nil {
+			return nil, err
+		}
+		if err := list.PipeE(yaml.SetField("results", node)); err != nil {
+			return nil, err
+		}
+	}
+	text, err := yaml.String(list.YNode())
+	return []byte(text), err
 }

@@ -90,6 +90,30 @@ func (in *input) empty() bool {
 	return true
 }
 
+// onlyHelmHooks says whether every object of the input is a Helm hook (annotation helm.sh/hook).
+func (in *input) onlyHelmHooks() bool {
+	hooks := 0
+	for _, d := range in.docs {
+		if d.Empty() {
+			continue
+		}
+		n, err := d.Parse()
+		if err != nil || n.GetAnnotations()["helm.sh/hook"] == "" {
+			return false
+		}
+		hooks++
+	}
+	return hooks > 0
+}
+
+func passThrough(in *input) *fn.Outcome {
+	out := &fn.Outcome{Warnings: []string{"the input holds only Helm hooks and no NetBox release; passed through unchanged"}}
+	for _, d := range in.docs {
+		out.Docs = append(out.Docs, fn.Output{From: d.Index})
+	}
+	return out
+}
+
 // isResourceList says whether the input is a single KRM ResourceList document. It reads only the document's
 // top-level lines: a ResourceList can be large, and it is parsed once, later, by the KRM reader.
 func isResourceList(in *input) bool {
@@ -154,6 +178,10 @@ func transform(in *input, o options) (*result, error) {
 		return nil, fmt.Errorf("no manifests in the input: expected the rendered netbox-chart manifests")
 	}
 	outcome, err := fn.Transform(nodes, cfg)
+	if errors.Is(err, fn.ErrNoRelease) && in.onlyHelmHooks() {
+		// Helm's SDK can post-render the hooks apart from the rest; they hold no NetBox workload to wire.
+		return &result{in: in, outcome: passThrough(in), cfg: cfg}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
