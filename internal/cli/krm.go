@@ -89,7 +89,7 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 		data := fc.GetDataMap()
 		for key := range data {
 			if key != "config" {
-				return nil, fmt.Errorf("functionConfig ConfigMap %q: unknown key %q; the only key is config, the path of a NetBoxSSO file (kpt fn eval ... -- config=sso.yaml)", fc.GetName(), key)
+				return nil, fmt.Errorf("functionConfig.data.%s: unknown key in the ConfigMap %q; the only key is config, the path of a NetBoxSSO file (kpt fn eval ... -- config=sso.yaml)", key, fc.GetName())
 			}
 		}
 		if data["config"] != "" {
