@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/netbox-sso/netbox-sso/internal/yamlerr"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -108,7 +109,7 @@ func (d *Document) Parse() (*yaml.RNode, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(d.body))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("document %d: not valid YAML: %v", d.Index, err)
+		return nil, fmt.Errorf("document %d: not valid YAML: %s", d.Index, yamlerr.Message(err))
 	}
 	// Split cuts at every document marker, so a second document here is one the YAML library sees where Split
 	// does not (a directive, say); refuse it rather than lose it.

@@ -152,7 +152,7 @@ func checkNamesWhere(t *testing.T, msg string, input []byte) {
 		}
 		return
 	}
-	if strings.HasPrefix(msg, "spec.") {
+	if strings.HasPrefix(msg, "spec.") || strings.HasPrefix(msg, "functionConfig.") {
 		if !fieldProblem.MatchString(msg) {
 			t.Errorf("message %q starts like a field path but is not one", msg)
 		}

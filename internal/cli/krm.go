@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/internal/yamlerr"
 	"github.com/netbox-sso/netbox-sso/manifest"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -114,7 +115,7 @@ func readResourceList(in *input) (*yaml.RNode, []*yaml.RNode, error) {
 	}
 	list, err := yaml.Parse(string(doc.Body()))
 	if err != nil {
-		return nil, nil, fmt.Errorf("the ResourceList is not valid YAML: %v", err)
+		return nil, nil, fmt.Errorf("the ResourceList is not valid YAML: %s", yamlerr.Message(err))
 	}
 	field := list.Field("items")
 	if field == nil || field.Value.IsNil() || field.Value.YNode().Tag == yaml.NodeTagNull {
