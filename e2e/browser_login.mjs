@@ -17,9 +17,16 @@ const browser = await chromium.launchPersistentContext(profile, {
 });
 let status = 1;
 try {
+  // loopback only: the browser may talk to NetBox and Keycloak on this machine and to nothing else
+  await browser.route('**/*', route => {
+    const host = new URL(route.request().url()).hostname;
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(host) ? route.continue() : route.abort();
+  });
   const page = browser.pages()[0] ?? await browser.newPage();
   page.setDefaultTimeout(60000);
-  await page.goto(`${netbox}/`);                       // LOGIN_REQUIRED: NetBox shows its login page
+  // LOGIN_REQUIRED: NetBox answers with its login page, which returns to the profile after the login
+  // (not to the dashboard, whose news widget would make NetBox reach out to the internet)
+  await page.goto(`${netbox}/user/profile/`);
   await page.getByRole('button', { name: buttonLabel }).click();
   await page.waitForSelector('#kc-form-login');         // Keycloak's login form
   await page.fill('#username', username);
@@ -28,8 +35,9 @@ try {
                      page.click('#kc-login')]);
   const who = await page.locator('html').getAttribute('data-netbox-user-name');
   if (who !== netboxUser) throw new Error(`NetBox says the user is ${who}, expected ${netboxUser}`);
-  await page.locator('[data-bs-toggle="dropdown"]').filter({ hasText: netboxUser }).first().click();
-  await page.locator('.dropdown-menu.show').first().waitFor();
+  // the desktop top bar's user menu (the layout has a second copy for narrow screens, hidden here)
+  await page.locator('header a[data-bs-toggle="dropdown"]').filter({ hasText: netboxUser }).click();
+  await page.locator('header .dropdown-menu.show').waitFor();
   await page.waitForTimeout(300);                       // let the menu's fade-in finish
   await page.screenshot({ path: screenshot });
   console.log(JSON.stringify({ user: who, url: page.url(), screenshot }));

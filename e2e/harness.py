@@ -422,10 +422,11 @@ def login(backend: str, username: str, password: str | None = None) -> Login:
     posted with the user's credentials, and Keycloak redirects back to /oauth/complete/<backend>/.
     ok: NetBox then serves the user's profile page."""
     s = browser_session()
-    page = s.get(f"{NETBOX}/login/", timeout=60)
+    # next=/user/profile/: land there, not on the dashboard, whose news widget would reach out to the internet
+    page = s.get(f"{NETBOX}/login/", params={"next": "/user/profile/"}, timeout=60)
     forms = re.findall(r'<form action="(/oauth/begin/[^"]+)" method="post"[^>]*>\s*'
                        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    begin = [(a, t) for a, t in forms if a == f"/oauth/begin/{backend}/"]
+    begin = [(html.unescape(a), t) for a, t in forms if a.split("?")[0] == f"/oauth/begin/{backend}/"]
     if not begin:
         raise AssertionError(f"NetBox's login page has no button for backend {backend!r} (forms: {forms})")
     action, token = begin[0]

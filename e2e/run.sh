@@ -53,7 +53,10 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
         print(" ".join(sorted({nb["DATABASES"]["default"]["HOST"], *(r["HOST"] for r in nb["REDIS"].values())})))
 PYEOF
 )
-hosts_add $SERVICE_HOSTS
+# NetBox's own calls home (dashboard news feed, plugin catalogue, census) resolve to loopback too,
+# where nothing listens: the run sends nothing off this machine even if a page asks for them.
+NETBOX_LABS_HOSTS="api.netbox.oss.netboxlabs.com census.netbox.oss.netboxlabs.com static.copilot.netboxlabs.ai"
+hosts_add $SERVICE_HOSTS $NETBOX_LABS_HOSTS
 step start-postgresql start_postgres "$PG_PASSWORD"
 step start-redis start_redis "$REDIS_PASSWORD"
 step start-keycloak start_keycloak
