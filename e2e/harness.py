@@ -424,15 +424,16 @@ def login(backend: str, username: str, password: str | None = None) -> Login:
     s = browser_session()
     # next=/user/profile/: land there, not on the dashboard, whose news widget would reach out to the internet
     page = s.get(f"{NETBOX}/login/", params={"next": "/user/profile/"}, timeout=60)
-    forms = re.findall(r'<form action="(/oauth/begin/[^"]+)" method="post"[^>]*>\s*'
-                       r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    begin = [(html.unescape(a), t) for a, t in forms if a.split("?")[0] == f"/oauth/begin/{backend}/"]
-    if not begin:
-        raise AssertionError(f"NetBox's login page has no button for backend {backend!r} (forms: {forms})")
-    action, token = begin[0]
-    r = s.post(f"{NETBOX}{action}", data={"csrfmiddlewaretoken": token}, timeout=60)
+    forms = {}
+    for action, inner in re.findall(r'<form action="(/oauth/begin/[^"]*)" method="post"[^>]*>(.*?)</form>', page.text, re.S):
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', inner))
+        forms[html.unescape(action).split("?")[0]] = {k: html.unescape(v) for k, v in fields.items()}
+    fields = forms.get(f"/oauth/begin/{backend}/")
+    if fields is None:
+        raise AssertionError(f"NetBox's login page has no button for backend {backend!r} (forms: {sorted(forms)})")
+    r = s.post(f"{NETBOX}/oauth/begin/{backend}/", data=fields, timeout=60)
     if not r.url.startswith(KC):
-        raise AssertionError(f"{action} did not lead to Keycloak but to {r.url} ({r.status_code}): {r.text[:300]}")
+        raise AssertionError(f"/oauth/begin/{backend}/ did not lead to Keycloak but to {r.url} ({r.status_code}): {r.text[:300]}")
     m = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', r.text) or \
         re.search(r'<form[^>]*action="([^"]+)"[^>]*id="kc-form-login"', r.text)
     if not m:

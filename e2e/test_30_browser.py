@@ -9,17 +9,16 @@ import harness
 
 def test_browser_login_and_user_menu_screenshot(kc):
     pod = harness.deploy("oidc", kc)
-    # alice's NetBox account for the oidc backend (an earlier test created it; its username may carry a
-    # suffix, since the keycloak backend's account already holds "alice")
-    account = harness.netbox_user("oidc", kc.user_id("alice"))
-    assert account is not None
+    # paul (Keycloak group /org/admin, a superuser through path matching) logged in over oidc before
+    account = harness.netbox_user("oidc", kc.user_id("paul"))
+    assert account is not None and account.is_superuser
     shot = os.environ.get("E2E_SCREENSHOT", str(harness.RUN / "netbox-user-menu.png"))
     node_dir = harness.WORK / "node" / "node_modules"
     env = dict(os.environ, NODE_PATH=str(node_dir))
     # ESM resolves packages from the script's directory upwards, not NODE_PATH: run a copy beside node_modules.
     script = harness.WORK / "node" / "browser_login.mjs"
     script.write_text((harness.E2E_DIR / "browser_login.mjs").read_text())
-    p = subprocess.run(["node", str(script), harness.NETBOX, "alice", harness.PASSWORDS["alice"],
+    p = subprocess.run(["node", str(script), harness.NETBOX, "paul", harness.PASSWORDS["paul"],
                         "Keycloak (e2e)", account.username, shot], capture_output=True, text=True, timeout=300, env=env)
     assert p.returncode == 0, p.stderr + p.stdout
     out = json.loads(p.stdout.strip().splitlines()[-1])
