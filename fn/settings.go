@@ -10,7 +10,9 @@ import (
 
 // Paths inside the NetBox containers; docs/how-it-works.md explains each.
 const (
-	settingsDir     = "/run/config/extra/netbox-sso" // sorts after the chart's numeric extraConfig dirs
+	extraConfigDir  = "/run/config/extra" // the chart's loader merges <dir>/*.yaml from here in sorted order
+	settingsDirName = "netbox-sso"        // sorts after the chart's numeric extraConfig dirs
+	settingsDir     = extraConfigDir + "/" + settingsDirName
 	settingsKey     = "netbox-sso.yaml"
 	moduleDir       = "/opt/netbox/netbox/netbox/netbox_sso" // importable as netbox.netbox_sso in the NetBox image
 	moduleImport    = "netbox.netbox_sso"
@@ -109,7 +111,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// plainWord matches strings that YAML reads back as the same string, unless they are one of yamlWords.
+// plainWord matches strings that every YAML reader reads back as the same string, unless they are yamlWords.
 var plainWord = regexp.MustCompile(`^[A-Za-z_/][A-Za-z0-9_./-]*$`)
 
 var yamlWords = map[string]bool{"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "y": true, "n": true, "null": true, "~": true}
@@ -172,15 +174,12 @@ func isScalarList(items []any) bool {
 	return true
 }
 
-// scalarStyle quotes every string that YAML could read as something else (true, 1.0, null, ~) or that holds
-// characters a plain scalar cannot carry, so a group name always reaches NetBox as the same string.
+// scalarStyle quotes every string that a YAML reader could take for something else, so a group name reaches
+// NetBox as the same string. The chart's loader is PyYAML (YAML 1.1), which reads yes, on, off, y, n as booleans
+// and has more special forms than Go's YAML 1.2 reader: only plain words stay unquoted.
 func scalarStyle(s string) yaml.Style {
 	if plainWord.MatchString(s) && !yamlWords[strings.ToLower(s)] {
-		return 0 // the common case, decided without a YAML round trip
+		return 0
 	}
-	var probe any
-	if err := yaml.Unmarshal([]byte(s), &probe); err != nil || probe != s || strings.ContainsAny(s, "\n\"'#:{}[],&*!|>%@`") {
-		return yaml.DoubleQuotedStyle
-	}
-	return 0
+	return yaml.DoubleQuotedStyle
 }

@@ -115,6 +115,13 @@ func checkCollisions(w *Workload, c *yaml.RNode, want []mount) error {
 	for _, existing := range elements(c, "volumeMounts") {
 		path := strings.TrimRight(stringField(existing, "mountPath"), "/")
 		name := stringField(existing, "name")
+		if dir, ok := strings.CutPrefix(path, extraConfigDir+"/"); ok && name != settingsVolume {
+			dir, _, _ = strings.Cut(dir, "/")
+			if dir > settingsDirName {
+				return fmt.Errorf("%s: container %q mounts volume %q at %s, which the chart's configuration.py reads after netbox-sso's settings, so it could override them (header login, the login pipeline); mount it at a directory that sorts before %q",
+					describe(w.Index, w.Node), w.Role.container, name, stringField(existing, "mountPath"), settingsDirName)
+			}
+		}
 		for _, m := range want {
 			if (path == m.path || strings.HasPrefix(path, m.path+"/")) && name != m.name {
 				return fmt.Errorf("%s: container %q already mounts volume %q at %s, where netbox-sso mounts %q; remove that mount",
