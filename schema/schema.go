@@ -1,40 +1,23 @@
 // Package schema holds the JSON Schema of the NetBoxSSO function config and validates documents against it.
+//
+// The binary validates with a small interpreter of exactly the keywords the schema uses (validate.go), not with
+// a general JSON Schema library: the library's package initialisation alone (it compiles five draft
+// metaschemas) took longer than the rest of a netbox-sso start. The library stays the reference: the tests run
+// both on every config they know and on fuzzed ones, and require the same verdict, paths and messages.
 package schema
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
 
 // JSON is the schema document as shipped (what `netbox-sso schema` prints).
 //
 //go:embed netbox-sso.schema.json
 var JSON []byte
-
-const location = "netbox-sso.schema.json"
-
-// Compiling takes a few milliseconds, so it happens on first use, not at start-up.
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(JSON))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(location, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(location)
-})
 
 // Violation is one way a document breaks the schema, at a field path such as spec.provider.issuerURL.
 type Violation struct {
@@ -44,59 +27,14 @@ type Violation struct {
 
 func (v Violation) String() string { return v.Path + ": " + v.Message }
 
-// Validate checks a JSON-compatible value (maps, slices, strings, numbers, bools, nil) and returns every
-// violation, sorted by path. It returns an error only when the embedded schema itself is broken.
-func Validate(doc any) ([]Violation, error) {
-	sch, err := compiled()
-	if err != nil {
-		return nil, fmt.Errorf("embedded schema: %w", err)
-	}
-	err = sch.Validate(doc)
-	if err == nil {
-		return nil, nil
-	}
-	verr, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return nil, err
-	}
-	var out []Violation
-	collect(verr, &out)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return dedupe(out), nil
-}
-
-var printer = message.NewPrinter(language.English)
-
-// collect walks to the leaves of the error tree: the inner nodes only say "one of the subschemas failed".
-func collect(e *jsonschema.ValidationError, out *[]Violation) {
-	if len(e.Causes) > 0 {
-		for _, c := range e.Causes {
-			collect(c, out)
+// sortViolations orders by path, then message, so output never depends on map order.
+func sortViolations(v []Violation) {
+	sort.Slice(v, func(i, j int) bool {
+		if v[i].Path != v[j].Path {
+			return v[i].Path < v[j].Path
 		}
-		return
-	}
-	switch k := e.ErrorKind.(type) {
-	case *kind.AdditionalProperties:
-		for _, p := range k.Properties {
-			*out = append(*out, Violation{FieldPath(append(e.InstanceLocation, p)), "unknown field"})
-		}
-	case *kind.Required:
-		for _, p := range k.Missing {
-			*out = append(*out, Violation{FieldPath(append(e.InstanceLocation, p)), "required field is missing"})
-		}
-	case *kind.Const:
-		*out = append(*out, Violation{FieldPath(e.InstanceLocation), fmt.Sprintf("must be %q", k.Want)})
-	case *kind.MinLength:
-		*out = append(*out, Violation{FieldPath(e.InstanceLocation), "must not be empty"})
-	case *kind.MinItems:
-		*out = append(*out, Violation{FieldPath(e.InstanceLocation), fmt.Sprintf("must list at least %d item(s)", k.Want)})
-	case *kind.Type:
-		*out = append(*out, Violation{FieldPath(e.InstanceLocation), fmt.Sprintf("must be %s, got %s", typeWords(k.Want), typeWord(k.Got))})
-	case *kind.Pattern:
-		*out = append(*out, Violation{FieldPath(e.InstanceLocation), patternMessage(k.Want)})
-	default:
-		*out = append(*out, Violation{FieldPath(e.InstanceLocation), e.ErrorKind.LocalizedString(printer)})
-	}
+		return v[i].Message < v[j].Message
+	})
 }
 
 // patternMessage turns the schema's few regular expressions into words a user understands.
@@ -116,10 +54,16 @@ func patternMessage(re string) string {
 
 // dedupe drops repeats, and "must not be blank" where the same field already "must not be empty".
 func dedupe(in []Violation) []Violation {
+	empty := map[string]bool{}
+	for _, v := range in {
+		if v.Message == "must not be empty" {
+			empty[v.Path] = true
+		}
+	}
 	var out []Violation
 	seen := map[Violation]bool{}
 	for _, v := range in {
-		if v.Message == "must not be blank" && seen[Violation{v.Path, "must not be empty"}] {
+		if v.Message == "must not be blank" && empty[v.Path] {
 			continue
 		}
 		if !seen[v] {
@@ -200,4 +144,37 @@ func isIndex(s string) bool {
 		}
 	}
 	return true
+}
+
+// How each kind of violation is worded; the reference implementation in the tests words its errors the same way.
+const (
+	msgUnknownField = "unknown field"
+	msgRequired     = "required field is missing"
+)
+
+func constMessage(want any) string { return fmt.Sprintf("must be %q", want) }
+
+func minLengthMessage(n int) string {
+	if n == 1 {
+		return "must not be empty"
+	}
+	return fmt.Sprintf("must be at least %d characters", n)
+}
+
+func minItemsMessage(n int) string { return fmt.Sprintf("must list at least %d item(s)", n) }
+
+func typeMessage(want []string, got string) string {
+	return fmt.Sprintf("must be %s, got %s", typeWords(want), typeWord(got))
+}
+
+func enumMessage(values []any) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		s := strings.ReplaceAll(strings.ReplaceAll(fmt.Sprintf("%q", fmt.Sprint(v)), `\"`, `"`), `'`, `\'`)
+		quoted[i] = "'" + s[1:len(s)-1] + "'"
+	}
+	if len(quoted) == 1 {
+		return "value must be " + quoted[0]
+	}
+	return "value must be one of " + strings.Join(quoted, ", ")
 }
