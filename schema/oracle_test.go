@@ -80,4 +80,3 @@ func collect(e *jsonschema.ValidationError, out *[]Violation) {
 		*out = append(*out, Violation{at, "(no interpreter wording) " + e.ErrorKind.LocalizedString(printer)})
 	}
 }
-

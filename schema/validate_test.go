@@ -183,4 +183,3 @@ func remove(doc any, path []any) any {
 	}
 	return c
 }
-
