@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/netbox-sso/netbox-sso/internal/cli.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test check go-test python-test integration examples-render e2e golden tools helm-plugin demo clean
+.PHONY: all build test check go-test python-test fuzz bench integration examples-render e2e golden tools helm-plugin demo clean
 
 all: build
 
@@ -18,9 +18,9 @@ bin/netbox-sso: $(shell find . -name '*.go' -not -path './integration/*' -not -n
 demo: build
 	./bin/netbox-sso explain --config examples/basic/sso.yaml examples/basic/netbox.yaml
 
-# Everything: Go unit and golden tests, the Python login module's tests, the real deploy tools, and the
-# end-to-end login proof against real Keycloak and NetBox.
-test: check integration e2e
+# Everything: Go unit and golden tests, the Python login module's tests, a short run of every fuzz target, the
+# real deploy tools, and the end-to-end login proof against real Keycloak and NetBox.
+test: check fuzz integration e2e
 
 # The quick loop: Go unit and golden tests plus the Python module's tests.
 check: go-test python-test
@@ -49,6 +49,20 @@ examples-render: tools
 
 e2e: build
 	e2e/run.sh
+
+# Each fuzz target for FUZZTIME (CI runs them briefly; run them longer before a release).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./manifest:FuzzManifestRoundTrip ./config:FuzzParse ./schema:FuzzInterpreterAgreesWithReference \
+	./internal/cli:FuzzTransformManifests ./internal/cli:FuzzTransformConfig
+fuzz:
+	@set -eo pipefail; for t in $(FUZZ_TARGETS); do \
+	  echo "== $${t#*:} ($(FUZZTIME))"; \
+	  $(GO) test $${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -parallel 1 2>&1 | tail -n 3; \
+	done
+
+# Whole-process timings against the kyaml floor and kustomize, and the in-process Go benchmarks.
+bench:
+	bench/run.sh
 
 helm-plugin: build
 	scripts/helm-plugin.sh
