@@ -119,6 +119,10 @@ class KeycloakAdmin:
         cid = r.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
         return self.call("GET", f"/clients/{cid}/client-secret").json()["value"]
 
+    def client_secret(self, client_id: str) -> str:
+        cid = self.call("GET", "/clients", params={"clientId": client_id}).json()[0]["id"]
+        return self.call("GET", f"/clients/{cid}/client-secret").json()["value"]
+
     def user_id(self, username: str) -> str:
         users = self.call("GET", "/users", params={"username": username, "exact": "true"}).json()
         return users[0]["id"]

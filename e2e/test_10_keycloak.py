@@ -1,12 +1,30 @@
 """provider type keycloak (KeycloakOAuth2 + the realm's public key), groups matched by name, an allow-list."""
 
+from pathlib import Path
 
 import requests
+import yaml
 
 import harness
 from harness import NETBOX, login, netbox_user
 
-# A Remote-User header logging someone in is exactly what netbox-sso turns off (REMOTE_AUTH_ENABLED: false).
+
+def test_pod_files_come_from_the_render(kc):
+    pod = harness.deploy("keycloak", kc)
+    module = Path("/opt/netbox/netbox/netbox/netbox_sso")
+    for name in ("__init__.py", "backends.py", "pipeline.py"):
+        assert (module / name).read_bytes() == (harness.REPO_DIR / "python/netbox_sso" / name).read_bytes(), name
+    settings = yaml.safe_load(Path("/run/config/extra/netbox-sso/netbox-sso.yaml").read_text())
+    assert settings["REMOTE_AUTH_ENABLED"] is False
+    assert settings["REMOTE_AUTH_BACKEND"] == "netbox.netbox_sso.backends.KeycloakOAuth2"
+    assert settings["SOCIAL_AUTH_KEYCLOAK_PUBLIC_KEY"] == kc.realm_public_key()
+    secret_file = Path(settings["SOCIAL_AUTH_NETBOX_SSO"]["client_secret_file"])
+    assert secret_file.read_text().strip() == kc.client_secret(harness.CLIENT_ID)
+    # the chart's own configuration.py, at the path the chart mounts it at
+    chart_cm = [d for d in yaml.safe_load_all(pod.render.read_text())
+                if d and d.get("kind") == "ConfigMap" and "configuration.py" in (d.get("data") or {})]
+    assert len(chart_cm) == 1
+    assert Path("/etc/netbox/config/configuration.py").read_text() == chart_cm[0]["data"]["configuration.py"]
 
 
 def test_first_logins_map_roles_and_groups(kc):
