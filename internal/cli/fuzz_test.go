@@ -33,7 +33,12 @@ func FuzzTransformManifests(f *testing.F) {
 	if err := os.WriteFile(cfg, []byte(variants[1].config()), 0o600); err != nil {
 		f.Fatal(err)
 	}
-	for _, pattern := range []string{"../../examples/basic/netbox.yaml", "../../testdata/*/input.yaml", "../../testdata/*/expected.yaml"} {
+	// Inputs, and a few earlier outputs (with netbox-sso's objects in them already), one of each kind.
+	patterns := []string{"../../examples/basic/netbox.yaml", "../../testdata/*/input.yaml"}
+	for _, c := range []string{"keycloak-inline-secret", "helm4-filenames", "two-releases-select", "operator-subchart", "krm-resourcelist"} {
+		patterns = append(patterns, "../../testdata/"+c+"/expected.yaml")
+	}
+	for _, pattern := range patterns {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
 			if data, err := os.ReadFile(file); err == nil && len(data) <= maxFuzzInput {
