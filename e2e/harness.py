@@ -340,6 +340,7 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
              "--timeout", "120", "--graceful-timeout", "5", "--preload", "--pythonpath", str(E2E_DIR / "shim"), "--access-logfile", "-",
              "netbox_image_wsgi:application"],
             env=POD.process_env(), stdout=logf, stderr=subprocess.STDOUT, cwd=str(RUN), start_new_session=True)
+        (RUN / "netbox.pid").write_text(str(POD.proc.pid))  # run.sh ends it should this process die first
         deadline = time.time() + 180
         while True:
             if POD.proc.poll() is not None:
@@ -451,8 +452,9 @@ def login(backend: str, username: str, password: str | None = None) -> Login:
 
 def page_messages(body: str) -> list[str]:
     """The texts of the messages (toasts, alerts) on a NetBox page."""
-    found = re.findall(r'<div[^>]*class="[^"]*(?:toast-body|alert)[^"]*"[^>]*>(.*?)</div>', body, re.S)
-    texts = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", f))).strip() for f in found]
+    found = re.findall(r'<div[^>]*class="([^"]*(?:toast-body|alert)[^"]*)"[^>]*>(.*?)</div>', body, re.S)
+    texts = [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", f))).strip()
+             for cls, f in found if "d-none" not in cls.split()]  # d-none: hidden
     return [t for t in texts if t]
 
 

@@ -20,6 +20,7 @@ export NETBOX_SSO_BIN=$REPO_DIR/bin/netbox-sso
 cleanup() {
   local rc=$?
   set +e
+  stop_netbox
   stop_keycloak
   stop_redis
   stop_postgres

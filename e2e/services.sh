@@ -84,3 +84,14 @@ stop_keycloak() {
   wait_for "keycloak to stop" 30 sh -c "! kill -0 $pid" || kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$RUN/keycloak.pid"
 }
+
+# stop_netbox: end the NetBox web server (gunicorn, its own process group) should the tests not have.
+stop_netbox() {
+  local pid
+  pid=$(cat "$RUN/netbox.pid" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    wait_for "netbox to stop" 15 sh -c "! kill -0 $pid" || kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/netbox.pid"
+}
