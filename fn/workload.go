@@ -82,16 +82,18 @@ func (p *plan) wire(w *Workload) (changed bool, err error) {
 	}
 	tmpl := podTemplate(w.Node)
 	c := container(w.Node, w.Role.container)
+	tmplPath := strings.Join(podTemplatePath(w.Node.GetKind()), ".") // for messages
+	containerPath := fmt.Sprintf("%s.spec.containers[name=%s]", tmplPath, w.Role.container)
 	if err := checkCollisions(w, c, p.mounts()); err != nil {
 		return false, err
 	}
 	for _, m := range p.mounts() {
-		ch, err := ensureNamed(tmpl, []string{"spec", "volumes"}, m.volume)
+		ch, err := ensureNamed(tmpl, tmplPath, []string{"spec", "volumes"}, m.volume)
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)
 		}
 		changed = changed || ch
-		ch, err = ensureNamed(c, []string{"volumeMounts"}, mountNode(m))
+		ch, err = ensureNamed(c, containerPath, []string{"volumeMounts"}, mountNode(m))
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)
 		}
@@ -134,14 +136,14 @@ func checkCollisions(w *Workload, c *yaml.RNode, want []mount) error {
 
 // ensureNamed makes the sequence at path (created when missing or null) hold want, matched by name:
 // added at the end when absent, replaced when it differs.
-func ensureNamed(parent *yaml.RNode, path []string, want *yaml.RNode) (bool, error) {
+func ensureNamed(parent *yaml.RNode, parentPath string, path []string, want *yaml.RNode) (bool, error) {
 	seq, err := parent.Pipe(yaml.Lookup(path...))
 	if err != nil {
 		return false, err
 	}
 	if seq == nil || seq.YNode().Kind != yaml.SequenceNode {
 		if seq != nil && !yaml.IsYNodeEmptyMap(seq.YNode()) && seq.YNode().Tag != yaml.NodeTagNull {
-			return false, fmt.Errorf("%s is not a list", strings.Join(path, "."))
+			return false, fmt.Errorf("%s.%s must be a list, got a %s", parentPath, strings.Join(path, "."), manifest.KindName(seq.YNode().Kind))
 		}
 		seq, err = parent.Pipe(yaml.LookupCreate(yaml.SequenceNode, path...))
 		if err != nil {
