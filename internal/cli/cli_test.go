@@ -140,3 +140,25 @@ func TestGoldenOutputsAreFixedPoints(t *testing.T) {
 		t.Fatalf("only %d golden cases checked", checked)
 	}
 }
+
+// The commands of examples/basic/README.md work as written there.
+func TestBasicExampleCommands(t *testing.T) {
+	cfg, manifests := "../../examples/basic/sso.yaml", "../../examples/basic/netbox.yaml"
+	out, stderr, code := runCLI(t, []string{"explain", "--config", cfg, manifests}, nil, nil)
+	if code != 0 || !strings.Contains(string(out), "ConfigMap netbox/netbox-sso") || !strings.Contains(string(out), "volume netbox-sso-module at /opt/netbox/netbox/netbox/netbox_sso") {
+		t.Fatalf("explain: exit %d, %s\n%s", code, stderr, out)
+	}
+	out, stderr, code = runCLI(t, []string{"--config", cfg, manifests}, nil, nil)
+	if code != 0 || !strings.Contains(string(out), "checksum/netbox-sso") {
+		t.Fatalf("run: exit %d, %s", code, stderr)
+	}
+	out, stderr, code = runCLI(t, []string{"keycloak-client", "--config", cfg}, nil, nil)
+	var client struct {
+		ClientID     string   `json:"clientId"`
+		RedirectURIs []string `json:"redirectUris"`
+	}
+	if code != 0 || json.Unmarshal(out, &client) != nil || client.ClientID != "netbox" ||
+		len(client.RedirectURIs) != 1 || client.RedirectURIs[0] != "https://netbox.example.com/oauth/complete/keycloak/" {
+		t.Fatalf("keycloak-client: exit %d, %s\n%s", code, stderr, out)
+	}
+}
