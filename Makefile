@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/netbox-sso/netbox-sso/internal/cli.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test check go-test python-test fuzz bench integration examples-render e2e golden tools helm-plugin demo clean
+.PHONY: all build test check go-test python-test fuzz bench integration examples-render e2e e2e-setup golden tools helm-plugin demo clean
 
 all: build
 
@@ -47,8 +47,12 @@ integration: tools build
 examples-render: tools
 	$(GO) test -count=1 ./integration -run TestExampleRendersUpToDate -update
 
+# Needs root, and ports 5432, 6379, 8080 and 18080 on loopback. e2e/README.md has the details.
 e2e: build
-	e2e/run.sh
+	bash e2e/run.sh
+
+e2e-setup:
+	bash e2e/setup.sh
 
 # Each fuzz target for FUZZTIME (CI runs them briefly; run them longer before a release).
 FUZZTIME ?= 10s
