@@ -36,17 +36,8 @@ func runValidate(args []string, env Env) int {
 		}
 		warnings = cfg.Warnings
 	} else {
-		in, err := readInput(o.files, env.Stdin)
+		r, err := readAndTransform(o, env)
 		if err != nil {
-			fail(env, err)
-			return 1
-		}
-		r, err := transform(in, o)
-		if err != nil {
-			fail(env, err)
-			return 1
-		}
-		if _, err := r.render(); err != nil {
 			fail(env, err)
 			return 1
 		}
@@ -93,22 +84,19 @@ func runExplain(args []string, env Env) int {
 		fail(env, err)
 		return 2
 	}
-	in, err := readInput(o.files, env.Stdin)
+	r, err := readAndTransform(o, env)
 	if err != nil {
-		fail(env, err)
-		return 1
-	}
-	r, err := transform(in, o)
-	if err != nil {
-		fail(env, err)
-		return 1
-	}
-	if _, err := r.render(); err != nil {
 		fail(env, err)
 		return 1
 	}
 	s := r.outcome.Plan
 	w := env.Stdout
+	if s == nil { // hook-only input: nothing to wire
+		for _, msg := range r.outcome.Warnings {
+			fmt.Fprintln(w, "Nothing to change: "+msg)
+		}
+		return 0
+	}
 	fmt.Fprintf(w, "Release %q (namespace %q), provider %s at %s\n\n", r.outcome.Release.Name, r.outcome.Release.Namespace,
 		r.cfg.Spec.Provider.Type, r.cfg.Spec.Provider.IssuerURL)
 	fmt.Fprintln(w, "Objects added:")
@@ -145,6 +133,16 @@ func runExplain(args []string, env Env) int {
 		}
 	}
 	return 0
+}
+
+// readAndTransform runs validate's and explain's part of a transform: read the manifests, transform, render.
+func readAndTransform(o options, env Env) (*result, error) {
+	in, err := readInput(o.files, env.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := transformAndRender(in, o)
+	return r, err
 }
 
 func secretSource(c *config.Config) string {

@@ -28,12 +28,7 @@ func runTransform(args []string, env Env) int {
 	if len(o.files) == 0 && isResourceList(input) {
 		return runKRM(input, o, env)
 	}
-	r, err := transform(input, o)
-	if err != nil {
-		fail(env, err)
-		return 1
-	}
-	out, err := r.render()
+	r, out, err := transformAndRender(input, o)
 	if err != nil {
 		fail(env, err)
 		return 1
@@ -186,6 +181,20 @@ func transform(in *input, o options) (*result, error) {
 		return nil, err
 	}
 	return &result{in: in, outcome: outcome, cfg: cfg}, nil
+}
+
+// transformAndRender is what every manifest command does: transform, then write the output stream (which
+// validate and explain only check, and throw away).
+func transformAndRender(in *input, o options) (*result, []byte, error) {
+	r, err := transform(in, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := r.render()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, out, nil
 }
 
 // render writes the output stream: untouched documents as their own bytes, changed ones re-encoded.
