@@ -18,7 +18,6 @@ ARG VERSION=dev
 LABEL org.opencontainers.image.title="netbox-sso" \
       org.opencontainers.image.description="Keycloak/OIDC single sign-on for netbox-chart: Helm post-renderer, kustomize transformer and kpt function" \
       org.opencontainers.image.source="https://github.com/netbox-sso/netbox-sso" \
-      org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
 COPY --from=build /out/netbox-sso /netbox-sso
 # 65532 is the distroless "nonroot" user; a KRM function needs no privileges and no writable file system.

@@ -135,7 +135,7 @@ func TestHelm4Plugin(t *testing.T) {
 	w := newWorkspace(t, "helm4")
 	w.buildPlugin()
 
-	inst := w.mustRun(nil, "bin/helm4", "plugin", "install", "dist/helm-plugin/netbox-sso")
+	inst := w.mustRun(nil, "bin/helm4", "plugin", "install", "dist/helm-plugin")
 	if !strings.Contains(inst.stdout, "Installed plugin: netbox-sso") {
 		t.Fatalf("unexpected install output:\n%s", inst)
 	}

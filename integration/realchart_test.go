@@ -36,7 +36,7 @@ func TestRealChartRenders(t *testing.T) {
 	fixtures := fixtureDir(t)
 	w := newWorkspace(t, "helm3", "helm4")
 	w.buildPlugin()
-	w.mustRun(nil, "bin/helm4", "plugin", "install", "dist/helm-plugin/netbox-sso")
+	w.mustRun(nil, "bin/helm4", "plugin", "install", "dist/helm-plugin")
 
 	for _, render := range []string{"v8.3.61-plain.yaml", "v6.1.17-plain.yaml"} {
 		t.Run(render, func(t *testing.T) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Assembles the Helm 4 post-renderer plugin:
-#   dist/helm-plugin/netbox-sso/{plugin.yaml, bin/netbox-sso-<os>-<arch>}
+#   dist/helm-plugin/{plugin.yaml, bin/netbox-sso-<os>-<arch>}
 #   dist/netbox-sso-helm-plugin-<version>.tgz   (top directory netbox-sso-helm-plugin/, as Helm 4 expects for
 #                                                a tarball of that name)
-# Install:  helm plugin install dist/helm-plugin/netbox-sso                       (a symlink: rebuilds show up)
+# Install:  helm plugin install dist/helm-plugin                                  (a symlink: rebuilds show up)
 #           helm plugin install dist/netbox-sso-helm-plugin-<version>.tgz --verify=false   (unsigned tarball)
 # Use:      helm template|install ... --post-renderer netbox-sso [--post-renderer-args --config=$PWD/sso.yaml]
 #
@@ -29,7 +29,7 @@ version=${version#v}
 host="$(go env GOOS)/$(go env GOARCH)"
 platforms=${PLATFORMS:-$host}
 
-plugin=$dist/helm-plugin/netbox-sso
+plugin=$dist/helm-plugin
 rm -rf "$plugin"
 mkdir -p "$plugin/bin"
 
