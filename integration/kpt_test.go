@@ -151,6 +151,20 @@ func TestKptFnEval(t *testing.T) {
 		}
 	})
 
+	// kpt users pass function settings as `-- key=value`, which kpt turns into a ConfigMap functionConfig.
+	t.Run("config path as key=value", func(t *testing.T) {
+		r2 := w.mustRun(nil, "bin/kpt", "fn", "eval", kptPkg, "--exec", "netbox-sso", "-o", "stdout", "--", "config="+kptPkg+"/sso.yaml")
+		items, _ := parseResourceList(t, r2.stdout)
+		assertSSOObjects(t, manifests(items))
+	})
+
+	t.Run("config from the environment", func(t *testing.T) {
+		env := []string{"NETBOX_SSO_CONFIG=" + w.path(kptPkg+"/sso.yaml")}
+		r2 := w.mustRun(env, "bin/kpt", "fn", "eval", kptPkg, "--exec", "netbox-sso", "-o", "stdout")
+		items, _ := parseResourceList(t, r2.stdout)
+		assertSSOObjects(t, manifests(items))
+	})
+
 	t.Run("no config is a clear error", func(t *testing.T) {
 		// Without --fn-config kpt sends a placeholder ConfigMap "function-input" as the functionConfig.
 		r := w.mustFail(nil, "bin/kpt", "fn", "eval", kptPkg, "--exec", "netbox-sso", "-o", "stdout")
