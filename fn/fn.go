@@ -63,28 +63,11 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		warnings = append(warnings, w)
 	}
 
-	// Objects an earlier run added are replaced where they stand; one of the same name that is not ours is an error.
-	replaces := map[int]*yaml.RNode{}
-	placed := map[*yaml.RNode]bool{}
-	for _, obj := range p.objects {
-		for i, n := range nodes {
-			if n == nil || n.GetKind() != obj.GetKind() || n.GetName() != obj.GetName() || n.GetNamespace() != obj.GetNamespace() {
-				continue
-			}
-			if n.GetAnnotations()[managedAnnotation] != "true" {
-				return nil, fmt.Errorf("%s has the name netbox-sso gives its own %s; rename or remove it", describe(i, n), obj.GetKind())
-			}
-			replaces[i] = obj
-			placed[obj] = true
-		}
+	own, err := findOwnObjects(nodes, p)
+	if err != nil {
+		return nil, err
 	}
-	dropped := map[int]bool{}
-	for i, n := range nodes {
-		if n != nil && replaces[i] == nil && n.GetAnnotations()[managedAnnotation] == "true" && n.GetNamespace() == p.namespace && n.GetName() == p.configMap {
-			dropped[i] = true
-			warnings = append(warnings, fmt.Sprintf("%s was added by an earlier netbox-sso run and is no longer needed; it is left out", describe(i, n)))
-		}
-	}
+	warnings = append(warnings, own.warnings...)
 
 	changed := map[int]bool{}
 	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{}}
@@ -107,21 +90,69 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	out := make([]Output, 0, len(nodes)+len(p.objects))
 	for i, n := range nodes {
 		switch {
-		case dropped[i]:
+		case own.dropped[i]:
 			continue
-		case replaces[i] != nil:
-			out = append(out, Output{From: i, Node: replaces[i], Changed: !sameYAML(n.YNode(), replaces[i].YNode())})
+		case own.replaces[i] != nil:
+			out = append(out, Output{From: i, Node: own.replaces[i], Changed: !sameYAML(n.YNode(), own.replaces[i].YNode())})
 		default:
 			out = append(out, Output{From: i, Node: n, Changed: changed[i]})
 		}
 	}
 	// New objects go last, so every input document keeps its index (which messages name) on a second run.
 	for _, obj := range p.objects {
-		if !placed[obj] {
+		if !own.placed[obj] {
 			out = append(out, Output{From: -1, Node: obj, Changed: true})
 		}
 	}
 	return &Outcome{Docs: out, Release: rel, Warnings: warnings, Plan: summary}, nil
+}
+
+// ownObjects says what becomes of objects an earlier run added: replaced where they stand (keeping the
+// orchestrator's bookkeeping annotations, such as the file kpt keeps them in), or left out when no longer needed.
+type ownObjects struct {
+	replaces map[int]*yaml.RNode // input index → the object that takes its place
+	placed   map[*yaml.RNode]bool
+	dropped  map[int]bool
+	warnings []string
+}
+
+func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
+	own := &ownObjects{replaces: map[int]*yaml.RNode{}, placed: map[*yaml.RNode]bool{}, dropped: map[int]bool{}}
+	for _, obj := range p.objects {
+		for i, n := range nodes {
+			if n == nil || n.GetKind() != obj.GetKind() || n.GetName() != obj.GetName() || n.GetNamespace() != obj.GetNamespace() {
+				continue
+			}
+			if n.GetAnnotations()[managedAnnotation] != "true" {
+				return nil, fmt.Errorf("%s has the name netbox-sso gives its own %s; rename or remove it", describe(i, n), obj.GetKind())
+			}
+			if err := keepBookkeeping(n, obj); err != nil {
+				return nil, err
+			}
+			own.replaces[i] = obj
+			own.placed[obj] = true
+		}
+	}
+	for i, n := range nodes {
+		if n != nil && own.replaces[i] == nil && n.GetAnnotations()[managedAnnotation] == "true" && n.GetNamespace() == p.namespace && n.GetName() == p.configMap {
+			own.dropped[i] = true
+			own.warnings = append(own.warnings, fmt.Sprintf("%s was added by an earlier netbox-sso run and is no longer needed; it is left out", describe(i, n)))
+		}
+	}
+	return own, nil
+}
+
+// keepBookkeeping copies the annotations kustomize and kpt keep on an object (its file, index, id) from the
+// object an earlier run added to the one replacing it.
+func keepBookkeeping(from, to *yaml.RNode) error {
+	for k, v := range from.GetAnnotations() {
+		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") || strings.HasPrefix(k, "kustomize.config.k8s.io/") {
+			if err := to.PipeE(yaml.SetAnnotation(k, v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func carriesHelmFilenames(nodes []*yaml.RNode) bool {

@@ -162,3 +162,30 @@ func TestBasicExampleCommands(t *testing.T) {
 		t.Fatalf("keycloak-client: exit %d, %s\n%s", code, stderr, out)
 	}
 }
+
+// kpt keeps each object's file in annotations; an object netbox-sso added keeps the file the user moved it to.
+func TestKRMReplacedObjectKeepsItsFile(t *testing.T) {
+	input := exampleInput(t)
+	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+	for _, d := range strings.Split(string(input), "\n---\n")[1:] {
+		rl += "- " + strings.ReplaceAll(strings.TrimSpace(d), "\n", "\n  ") + "\n"
+	}
+	rl += "functionConfig:\n  " + strings.ReplaceAll(strings.TrimSpace(variants[0].config()), "\n", "\n  ") + "\n"
+	first, stderr, code := runCLI(t, nil, []byte(rl), nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	const managed = "      netbox-sso.dev/managed: \"true\"\n" // an item's annotation, indented inside the list
+	moved := strings.Replace(string(first), managed,
+		managed+"      internal.config.kubernetes.io/path: sso/objects.yaml\n      config.kubernetes.io/path: sso/objects.yaml\n", 1)
+	if moved == string(first) {
+		t.Fatal("could not find the added ConfigMap in the output")
+	}
+	second, stderr, code := runCLI(t, nil, []byte(moved), nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(string(second), "sso/objects.yaml") != 2 {
+		t.Errorf("the re-made ConfigMap lost the file annotations kpt keeps:\n%s", second)
+	}
+}
