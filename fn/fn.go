@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -84,7 +85,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		}
 	}
 	for _, obj := range p.objects {
-		summary.Added = append(summary.Added, obj.GetKind()+" "+qualified(obj))
+		summary.Added = append(summary.Added, obj.GetKind()+" "+manifest.QualifiedName(obj))
 	}
 
 	out := make([]Output, 0, len(nodes)+len(p.objects))
@@ -162,13 +163,6 @@ func carriesHelmFilenames(nodes []*yaml.RNode) bool {
 		}
 	}
 	return false
-}
-
-func qualified(n *yaml.RNode) string {
-	if ns := n.GetNamespace(); ns != "" {
-		return ns + "/" + n.GetName()
-	}
-	return n.GetName()
 }
 
 var imageVersion = regexp.MustCompile(`:v?(\d+)\.(\d+)(?:\.\d+)?(?:@|$|-)`)

@@ -3,7 +3,8 @@ package fn
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/netbox-sso/netbox-sso/config"
 	"github.com/netbox-sso/netbox-sso/python"
@@ -62,7 +63,7 @@ func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, helm4
 	p.objects = append(p.objects, cm)
 
 	sum := sha256.New()
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		sum.Write([]byte(k + "\x00" + data[k] + "\x00"))
 	}
 	if ref := cfg.Spec.Provider.ClientSecretRef; ref != nil {
@@ -114,13 +115,4 @@ func (p *plan) newObject(apiVersion, kind string) (*yaml.RNode, error) {
 		return nil, err
 	}
 	return n, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -119,7 +119,7 @@ func (d *Document) Parse() (*yaml.RNode, error) {
 	}
 	node := yaml.NewRNode(&doc) // YNode() sees through the document node; its comments stay with it
 	if k := node.YNode().Kind; k != yaml.MappingNode {
-		return nil, fmt.Errorf("document %d: expected a Kubernetes object (a mapping), got a %s", d.Index, kindName(k))
+		return nil, fmt.Errorf("document %d: expected a Kubernetes object (a mapping), got a %s", d.Index, KindName(k))
 	}
 	if err := CheckObject(node); err != nil {
 		return nil, fmt.Errorf("%s: %w", Describe(d.Index, node), err)
@@ -137,9 +137,7 @@ func CheckObject(n *yaml.RNode) error {
 }
 
 // KindName names a YAML node kind in words.
-func KindName(k yaml.Kind) string { return kindName(k) }
-
-func kindName(k yaml.Kind) string {
+func KindName(k yaml.Kind) string {
 	switch k {
 	case yaml.SequenceNode:
 		return "list"

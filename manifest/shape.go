@@ -13,14 +13,21 @@ func Describe(index int, n *yaml.RNode) string {
 	if kind == "" {
 		return fmt.Sprintf("document %d", index)
 	}
-	name := safeScalar(n, "metadata", "name")
-	if ns := safeScalar(n, "metadata", "namespace"); ns != "" && name != "" {
-		name = ns + "/" + name
-	}
+	name := QualifiedName(n)
 	if name == "" {
 		return fmt.Sprintf("document %d (%s)", index, kind)
 	}
 	return fmt.Sprintf("document %d (%s %s)", index, kind, name)
+}
+
+// QualifiedName is "namespace/name", or "name" for an object without a namespace, or "" without a name. It reads
+// the document without trusting its shape.
+func QualifiedName(n *yaml.RNode) string {
+	name := safeScalar(n, "metadata", "name")
+	if ns := safeScalar(n, "metadata", "namespace"); ns != "" && name != "" {
+		return ns + "/" + name
+	}
+	return name
 }
 
 // safeScalar reads a scalar at path without trusting the document's shape.
@@ -57,7 +64,7 @@ func RequireMapping(n *yaml.RNode, path ...string) error {
 			return nil
 		}
 		if cur.Kind != yaml.MappingNode {
-			return fmt.Errorf("%s must be a mapping, got a %s", strings.Join(path[:i+1], "."), kindName(cur.Kind))
+			return fmt.Errorf("%s must be a mapping, got a %s", strings.Join(path[:i+1], "."), KindName(cur.Kind))
 		}
 	}
 	return nil
@@ -72,7 +79,7 @@ func checkMetadata(n *yaml.RNode) error {
 	}
 	for _, field := range []string{"name", "namespace"} {
 		if v := mapValue(mapValueOrEmpty(n.YNode(), "metadata"), field); v != nil && v.Kind != yaml.ScalarNode {
-			return fmt.Errorf("metadata.%s must be a string, got a %s", field, kindName(v.Kind))
+			return fmt.Errorf("metadata.%s must be a string, got a %s", field, KindName(v.Kind))
 		}
 	}
 	for _, field := range []string{"labels", "annotations"} {
@@ -82,7 +89,7 @@ func checkMetadata(n *yaml.RNode) error {
 		}
 		for i := 1; i < len(m.Content); i += 2 {
 			if m.Content[i].Kind != yaml.ScalarNode {
-				return fmt.Errorf("metadata.%s.%s must be a string, got a %s", field, m.Content[i-1].Value, kindName(m.Content[i].Kind))
+				return fmt.Errorf("metadata.%s.%s must be a string, got a %s", field, m.Content[i-1].Value, KindName(m.Content[i].Kind))
 			}
 		}
 	}

@@ -3,8 +3,9 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -159,7 +160,7 @@ func (r *rule) validate(v any, path []string, out *[]Violation) {
 				add(append(path[:len(path):len(path)], name), msgRequired)
 			}
 		}
-		for _, name := range sortedNames(v) {
+		for _, name := range slices.Sorted(maps.Keys(v)) {
 			p := append(path[:len(path):len(path)], name)
 			switch sub, known := r.properties[name]; {
 			case known:
@@ -230,13 +231,4 @@ func equal(a, b any) bool {
 	as, aok := a.(string)
 	bs, bok := b.(string)
 	return aok && bok && as == bs
-}
-
-func sortedNames(m map[string]any) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/manifest"
 	"github.com/netbox-sso/netbox-sso/python"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -19,10 +20,10 @@ func writeDiff(w io.Writer, r *result) error {
 		if err != nil {
 			return err
 		}
-		before, name := "", "(new) "+out.Node.GetKind()+" "+qualified(out.Node)
+		before, name := "", "(new) "+out.Node.GetKind()+" "+manifest.QualifiedName(out.Node)
 		if out.From >= 0 {
 			before = string(r.in.docs[out.From].Body())
-			name = fmt.Sprintf("document %d %s %s", out.From, out.Node.GetKind(), qualified(out.Node))
+			name = fmt.Sprintf("document %d %s %s", out.From, out.Node.GetKind(), manifest.QualifiedName(out.Node))
 		}
 		fmt.Fprintf(w, "--- a/%s\n+++ b/%s\n", name, name)
 		if out.Node.GetKind() == "Secret" {
@@ -32,13 +33,6 @@ func writeDiff(w io.Writer, r *result) error {
 		fmt.Fprint(w, unifiedDiff(splitLines(before), splitLines(after), 3))
 	}
 	return nil
-}
-
-func qualified(n *yaml.RNode) string {
-	if ns := n.GetNamespace(); ns != "" {
-		return ns + "/" + n.GetName()
-	}
-	return n.GetName()
 }
 
 func splitLines(s string) []string {

@@ -107,13 +107,7 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 
 // readResourceList parses the list once and checks its items: each a Kubernetes object.
 func readResourceList(in *input) (*yaml.RNode, []*yaml.RNode, error) {
-	var doc *manifest.Document
-	for _, d := range in.docs {
-		if !d.Empty() {
-			doc = d
-		}
-	}
-	list, err := yaml.Parse(string(doc.Body()))
+	list, err := yaml.Parse(string(in.objects()[0].Body())) // isResourceList made sure there is exactly one
 	if err != nil {
 		return nil, nil, fmt.Errorf("the ResourceList is not valid YAML: %s", yamlerr.Message(err))
 	}

@@ -43,7 +43,7 @@ func runTransform(args []string, env Env) int {
 	return 0
 }
 
-// input is what was read: the documents, with the file each came from for messages.
+// input is what was read: the documents of every file, numbered in reading order.
 type input struct {
 	docs []*manifest.Document
 }
@@ -64,7 +64,7 @@ func readInput(files []string, stdin io.Reader) (*input, error) {
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("reading manifests from %s: %v", f, pe.Err)
+				err = pe.Err // the file name is said once, below
 			}
 			return nil, fmt.Errorf("reading manifests from %s: %v", f, err)
 		}
@@ -76,29 +76,27 @@ func readInput(files []string, stdin io.Reader) (*input, error) {
 	return in, nil
 }
 
-func (in *input) empty() bool {
+// objects are the documents that hold something (not only comments or blank lines).
+func (in *input) objects() []*manifest.Document {
+	var out []*manifest.Document
 	for _, d := range in.docs {
 		if !d.Empty() {
-			return false
+			out = append(out, d)
 		}
 	}
-	return true
+	return out
 }
 
 // onlyHelmHooks says whether every object of the input is a Helm hook (annotation helm.sh/hook).
 func (in *input) onlyHelmHooks() bool {
-	hooks := 0
-	for _, d := range in.docs {
-		if d.Empty() {
-			continue
-		}
+	objects := in.objects()
+	for _, d := range objects {
 		n, err := d.Parse()
 		if err != nil || n.GetAnnotations()["helm.sh/hook"] == "" {
 			return false
 		}
-		hooks++
 	}
-	return hooks > 0
+	return len(objects) > 0
 }
 
 func passThrough(in *input) *fn.Outcome {
@@ -112,12 +110,7 @@ func passThrough(in *input) *fn.Outcome {
 // isResourceList says whether the input is a single KRM ResourceList document. It reads only the document's
 // top-level lines: a ResourceList can be large, and it is parsed once, later, by the KRM reader.
 func isResourceList(in *input) bool {
-	var objects []*manifest.Document
-	for _, d := range in.docs {
-		if !d.Empty() {
-			objects = append(objects, d)
-		}
-	}
+	objects := in.objects()
 	if len(objects) != 1 {
 		return false
 	}
@@ -165,12 +158,12 @@ func transform(in *input, o options) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(in.objects()) == 0 {
+		return nil, fmt.Errorf("no manifests in the input: expected the rendered netbox-chart manifests")
+	}
 	nodes, err := manifest.ParseAll(in.docs, fn.Relevant)
 	if err != nil {
 		return nil, err
-	}
-	if in.empty() {
-		return nil, fmt.Errorf("no manifests in the input: expected the rendered netbox-chart manifests")
 	}
 	outcome, err := fn.Transform(nodes, cfg)
 	if errors.Is(err, fn.ErrNoRelease) && in.onlyHelmHooks() {
