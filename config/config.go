@@ -21,7 +21,11 @@ type Metadata struct {
 }
 
 type Spec struct {
+	// Release, Namespace and Deployment choose the NetBox instance to change (combined with AND; each optional):
+	// its app.kubernetes.io/instance, its namespace, the name of its web Deployment.
 	Release       string   `json:"release,omitempty"`
+	Namespace     string   `json:"namespace,omitempty"`
+	Deployment    string   `json:"deployment,omitempty"`
 	NetBoxURL     string   `json:"netboxURL,omitempty"`
 	Provider      Provider `json:"provider"`
 	Groups        Groups   `json:"groups"`

@@ -39,6 +39,8 @@ func valid() map[string]any {
 	  "metadata": {"name": "sso", "namespace": "netbox", "annotations": {"a": "b"}, "labels": {"c": "d"}},
 	  "spec": {
 	    "release": "netbox",
+	    "namespace": "netbox",
+	    "deployment": "netbox",
 	    "netboxURL": "https://netbox.example.com",
 	    "provider": {
 	      "type": "keycloak",
@@ -131,6 +133,19 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"release slash", with("spec.release", "netbox/netbox"), []string{"spec.release: must be a valid label value (letters, digits, '-', '_', '.'; at most 63 characters)"}},
 		{"release 64 characters", with("spec.release", strings.Repeat("a", 64)), []string{"spec.release: must be a valid label value (letters, digits, '-', '_', '.'; at most 63 characters)"}},
 		{"release number", with("spec.release", 7), []string{"spec.release: must be a string, got a number"}},
+
+		// spec.namespace: a namespace name (RFC 1123 label)
+		{"namespace empty", with("spec.namespace", ""), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace upper case", with("spec.namespace", "NetBox"), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace dot", with("spec.namespace", "net.box"), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace 64 characters", with("spec.namespace", strings.Repeat("a", 64)), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace list", with("spec.namespace", list), []string{"spec.namespace: must be a string, got a list"}},
+
+		// spec.deployment: a Deployment name (RFC 1123 subdomain)
+		{"deployment empty", with("spec.deployment", ""), []string{"spec.deployment: must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"}},
+		{"deployment slash", with("spec.deployment", "netbox/netbox"), []string{"spec.deployment: must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"}},
+		{"deployment trailing dash", with("spec.deployment", "netbox-"), []string{"spec.deployment: must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"}},
+		{"deployment number", with("spec.deployment", 7), []string{"spec.deployment: must be a string, got a number"}},
 
 		// spec.netboxURL
 		{"netboxURL empty", with("spec.netboxURL", ""), []string{"spec.netboxURL: must not be empty"}},

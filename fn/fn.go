@@ -40,15 +40,16 @@ type Summary struct {
 	Workloads []string
 }
 
-// Transform wires SSO into the release the config selects. nodes holds one entry per input document, nil where a
+// Transform wires SSO into the NetBox instance the config chooses (spec.release, spec.namespace,
+// spec.deployment), and into nothing else: other instances are only found, never read further or changed. nodes holds one entry per input document, nil where a
 // document is not an object (empty, comments only). It changes the nodes of the release's workloads in place.
 func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
-	releases, err := findReleases(nodes)
+	found := findReleases(nodes)
+	rel, err := selectRelease(found, Choice{Release: cfg.Spec.Release, Namespace: cfg.Spec.Namespace, Deployment: cfg.Spec.Deployment})
 	if err != nil {
 		return nil, err
 	}
-	rel, err := selectRelease(releases, cfg.Spec.Release)
-	if err != nil {
+	if err := rel.resolve(nodes, found); err != nil {
 		return nil, err
 	}
 	chartCM := nodes[rel.ConfigMap]
@@ -108,8 +109,8 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	return &Outcome{Docs: out, Release: rel, Warnings: warnings, Plan: summary}, nil
 }
 
-// ownObjects says what becomes of objects an earlier run added: replaced where they stand (keeping the
-// orchestrator's bookkeeping annotations, such as the file kpt keeps them in), or left out when no longer needed.
+// ownObjects says what becomes of objects an earlier run added: updated where they stand (keeping everything
+// in them that netbox-sso does not own, see adopt), or left out when no longer needed.
 type ownObjects struct {
 	replaces map[int]*yaml.RNode // input index → the object that takes its place
 	placed   map[*yaml.RNode]bool
@@ -127,10 +128,11 @@ func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
 			if n.GetAnnotations()[managedAnnotation] != "true" {
 				return nil, fmt.Errorf("%s has the name netbox-sso gives its own %s; rename or remove it", describe(i, n), obj.GetKind())
 			}
-			if err := keepBookkeeping(n, obj); err != nil {
-				return nil, err
+			merged, err := adopt(n, obj)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", describe(i, n), err)
 			}
-			own.replaces[i] = obj
+			own.replaces[i] = merged
 			own.placed[obj] = true
 		}
 	}
@@ -143,17 +145,47 @@ func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
 	return own, nil
 }
 
-// keepBookkeeping copies the annotations kustomize and kpt keep on an object (its file, index, id) from the
-// object an earlier run added to the one replacing it.
-func keepBookkeeping(from, to *yaml.RNode) error {
-	for k, v := range from.GetAnnotations() {
-		if strings.HasPrefix(k, "config.kubernetes.io/") || strings.HasPrefix(k, "internal.config.kubernetes.io/") || strings.HasPrefix(k, "kustomize.config.k8s.io/") {
-			if err := to.PipeE(yaml.SetAnnotation(k, v)); err != nil {
-				return err
-			}
+// ownedFields are the top-level fields netbox-sso owns in the objects it adds, by kind: their content is
+// netbox-sso's alone and is rebuilt on every run. Besides these it owns the labels and annotations it sets
+// (their values, not the others beside them). docs/how-it-works.md lists the same.
+var ownedFields = map[string][]string{
+	"ConfigMap": {"data", "binaryData"},
+	"Secret":    {"type", "data", "stringData"},
+}
+
+// adopt brings an object an earlier run added up to date: it starts from that object as it stands now, so
+// whatever other tools put in it (kustomize labels:, kpt set-labels, an Argo CD sync-wave annotation, kustomize
+// and kpt bookkeeping) is kept, and sets what netbox-sso owns from the fresh object.
+func adopt(existing, fresh *yaml.RNode) (*yaml.RNode, error) {
+	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
+		if err := manifest.RequireMapping(existing, path...); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	out := existing.Copy()
+	for k, v := range fresh.GetLabels() {
+		if err := out.PipeE(yaml.SetLabel(k, v)); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range fresh.GetAnnotations() {
+		if err := out.PipeE(yaml.SetAnnotation(k, v)); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range ownedFields[fresh.GetKind()] {
+		v := fresh.Field(f)
+		if v == nil {
+			if _, err := out.Pipe(yaml.Clear(f)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := out.PipeE(yaml.SetField(f, v.Value)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func carriesHelmFilenames(nodes []*yaml.RNode) bool {
@@ -172,7 +204,7 @@ func staffWarning(web *Workload, staff []string) string {
 	if len(staff) == 0 {
 		return ""
 	}
-	image := stringField(container(web.Node, webRole.container), "image")
+	image := stringField(container(web.Node, web.Container), "image")
 	m := imageVersion.FindStringSubmatch(image)
 	if m == nil {
 		return ""

@@ -91,13 +91,13 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 	}
 
 	for _, w := range workloads {
-		c := container(w.Node, w.Role.container)
+		c := container(w.Node, w.Container)
 		for _, m := range elements(c, "volumeMounts") {
 			path := stringField(m, "mountPath")
 			if strings.HasPrefix(path, "/opt/netbox/netbox/netbox/") && strings.HasSuffix(path, ".py") {
 				others = append(others, fmt.Sprintf(
 					"%s: container %q mounts a hand-wired pipeline module at %s (volume %q); netbox-sso ships its own: delete that extraVolumes/extraVolumeMounts entry and its extraDeploy ConfigMap",
-					describe(w.Index, w.Node), w.Role.container, path, stringField(m, "name")))
+					describe(w.Index, w.Node), w.Container, path, stringField(m, "name")))
 			}
 		}
 	}

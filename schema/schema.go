@@ -42,6 +42,8 @@ func patternMessage(re string) string {
 	switch {
 	case strings.HasPrefix(re, "^[A-Za-z0-9]("):
 		return "must be a valid label value (letters, digits, '-', '_', '.'; at most 63 characters)"
+	case strings.HasPrefix(re, "^[a-z0-9]([-a-z0-9]{"):
+		return "must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"
 	case strings.HasPrefix(re, "^[a-z0-9]("):
 		return "must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"
 	case strings.HasPrefix(re, "^[-._a-zA-Z0-9]"):

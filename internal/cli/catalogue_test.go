@@ -113,7 +113,7 @@ func checkFailure(t *testing.T, code int, stdout, stderr []byte, krm bool) strin
 var wholeInputMessages = []string{
 	"no manifests in the input: ",
 	"no config: ",
-	"no NetBox release found: ",
+	"no NetBox instance found: ",
 	"unknown flag ",
 	"--config needs a file name",
 	"schema takes no arguments",
