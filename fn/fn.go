@@ -52,6 +52,12 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	if err := rel.resolve(nodes, found); err != nil {
 		return nil, err
 	}
+	// What netbox-sso reads and edits must be unambiguous; other documents are not its business.
+	for _, i := range append([]int{rel.ConfigMap}, workloadIndices(rel)...) {
+		if err := manifest.DuplicateKey(nodes[i]); err != nil {
+			return nil, fmt.Errorf("%s: %w", describe(i, nodes[i]), err)
+		}
+	}
 	chartCM := nodes[rel.ConfigMap]
 	p, err := newPlan(cfg.Config, rel, chartCM, carriesHelmFilenames(nodes))
 	if err != nil {
@@ -125,6 +131,9 @@ func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
 			if n == nil || n.GetKind() != obj.GetKind() || n.GetName() != obj.GetName() || n.GetNamespace() != obj.GetNamespace() {
 				continue
 			}
+			if err := manifest.DuplicateKey(n); err != nil {
+				return nil, fmt.Errorf("%s: %w", describe(i, n), err)
+			}
 			if n.GetAnnotations()[managedAnnotation] != "true" {
 				return nil, fmt.Errorf("%s has the name netbox-sso gives its own %s; rename or remove it", describe(i, n), obj.GetKind())
 			}
@@ -186,6 +195,14 @@ func adopt(existing, fresh *yaml.RNode) (*yaml.RNode, error) {
 		}
 	}
 	return out, nil
+}
+
+func workloadIndices(r *Release) []int {
+	var out []int
+	for _, w := range r.Workloads() {
+		out = append(out, w.Index)
+	}
+	return out
 }
 
 func carriesHelmFilenames(nodes []*yaml.RNode) bool {

@@ -193,7 +193,7 @@ func (c Choice) matches(r *Release) bool {
 }
 
 // subject starts a message about the choice with the field it is about: `spec.release: "a"` for one field,
-// `spec: spec.release "a" and spec.namespace "b"` for several.
+// `spec: spec.release "a" with spec.namespace "b"` for several.
 func (c Choice) subject() string {
 	var parts []string
 	path := ""
@@ -206,7 +206,7 @@ func (c Choice) subject() string {
 	if len(parts) == 1 {
 		return fmt.Sprintf("%s: %q", path, c.Release+c.Namespace+c.Deployment)
 	}
-	return "spec: " + strings.Join(parts, " and ")
+	return "spec: " + strings.Join(parts, " with ")
 }
 
 // selectRelease picks the one instance the choice matches. When none or several match, the error lists every
