@@ -324,7 +324,9 @@ func editDocument(t *testing.T, stream []byte, kind, name string, edit func(stri
 func TestExcludedInstanceCannotFailTheRun(t *testing.T) {
 	two := umbrellaRender(t, "v8.3.61-umbrella-two-aliases.yaml")
 	prod := instance{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"}
-	labWeb := func(edit func(string) string) []byte { return editDocument(t, two, "Deployment", "platform-netbox-lab", edit) }
+	labWeb := func(edit func(string) string) []byte {
+		return editDocument(t, two, "Deployment", "platform-netbox-lab", edit)
+	}
 	broken := map[string][]byte{
 		"its ConfigMap missing": editDocument(t, two, "ConfigMap", "platform-netbox-lab", func(s string) string {
 			return strings.Replace(s, "kind: ConfigMap", "kind: ConfigMapGone", 1)
