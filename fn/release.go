@@ -92,11 +92,14 @@ func asWorkload(n *yaml.RNode, index int, r role) *Workload {
 	if n.GetKind() != r.kind || podLabel(n, componentLabel) != r.component {
 		return nil
 	}
-	name := chartName(n) + r.containerSuffix
-	if container(n, name) == nil {
-		return nil
+	// The name the chart's label gives first; then the default name, for charts that embed netbox-chart's
+	// templates under another chart name (their helm.sh/chart label names the outer chart).
+	for _, chart := range []string{chartName(n), defaultChartName} {
+		if name := chart + r.containerSuffix; container(n, name) != nil {
+			return &Workload{Role: r, Index: index, Node: n, Container: name}
+		}
 	}
-	return &Workload{Role: r, Index: index, Node: n, Container: name}
+	return nil
 }
 
 func isWorkload(n *yaml.RNode, r role) bool { return asWorkload(n, 0, r) != nil }
