@@ -97,7 +97,8 @@ func runExplain(args []string, env Env) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(w, "Release %q (namespace %q), provider %s at %s\n\n", r.outcome.Release.Name, r.outcome.Release.Namespace,
+	rel := r.outcome.Release
+	fmt.Fprintf(w, "Release %q (namespace %q, web Deployment %q), provider %s at %s\n\n", rel.Name, rel.Namespace, rel.Deployment,
 		r.cfg.Spec.Provider.Type, r.cfg.Spec.Provider.IssuerURL)
 	fmt.Fprintln(w, "Objects added:")
 	for _, a := range s.Added {

@@ -35,7 +35,8 @@ func FuzzTransformManifests(f *testing.F) {
 	}
 	// Inputs, and a few earlier outputs (with netbox-sso's objects in them already), one of each kind.
 	patterns := []string{"../../examples/basic/netbox.yaml", "../../testdata/*/input.yaml"}
-	for _, c := range []string{"keycloak-inline-secret", "helm4-filenames", "two-releases-select", "operator-subchart", "krm-resourcelist"} {
+	// The umbrella renders' inputs (aliased NetBox subcharts) come in through testdata/*/input.yaml.
+	for _, c := range []string{"keycloak-inline-secret", "helm4-filenames", "two-releases-select", "operator-subchart", "krm-resourcelist", "umbrella-alias", "plain-and-aliased-namespace-deployment"} {
 		patterns = append(patterns, "../../testdata/"+c+"/expected.yaml")
 	}
 	for _, pattern := range patterns {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -503,5 +504,35 @@ func TestRerunKeepsWhatOthersPutInItsObjects(t *testing.T) {
 		}
 		rl, _ := yaml.Parse(string(krm))
 		check(t, elements(rl, "items"))
+	}
+}
+
+// The properties of TestPropertiesOverChartRenders over the umbrella renders: as rendered, shuffled (also in KRM
+// mode) and with unrelated objects around them, the aliased instance chosen by its release (one instance) or by
+// its web Deployment (two).
+func TestPropertiesOverUmbrellaRenders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(propertySeed, 2))
+	for _, u := range []struct{ file, choice string }{
+		{"v8.3.61-umbrella-alias-prod.yaml", ""},
+		{"v8.3.61-umbrella-two-aliases.yaml", "deployment: platform-netbox-prod"},
+		{"v8.3.61-umbrella-two-aliases.yaml", "deployment: platform-netbox-lab"},
+	} {
+		input := umbrellaRender(t, u.file)
+		for _, c := range []struct {
+			name  string
+			input []byte
+		}{{"as-rendered", input}, {"shuffled", shuffled(t, input, rng)}, {"extra", withExtraObjects(t, input, rng)}} {
+			t.Run(u.file+"/"+u.choice+"/"+c.name, func(t *testing.T) {
+				cfgText := variants[0].config()
+				if u.choice != "" {
+					cfgText = configWith(u.choice)
+				}
+				// Workloads of release "platform" may only gain; everything else must come out as it came.
+				checkProperties(t, []string{"--config", writeConfig(t, cfgText)}, c.input, "platform")
+				if c.name == "shuffled" {
+					checkKRMProperties(t, cfgText, c.input, "platform")
+				}
+			})
+		}
 	}
 }
