@@ -145,4 +145,3 @@ func checkBuiltins(t *testing.T, ms manifests, f kustomizeField, layout string) 
 		}
 	}
 }
-
