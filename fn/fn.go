@@ -59,7 +59,11 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		}
 	}
 	chartCM := nodes[rel.ConfigMap]
-	p, err := newPlan(cfg.Config, rel, chartCM, carriesHelmFilenames(nodes))
+	name := earlierObjectName(nodes, rel.Web)
+	if name == "" {
+		name = objectName(chartCM.GetName())
+	}
+	p, err := newPlan(cfg.Config, rel, chartCM, name, carriesHelmFilenames(nodes))
 	if err != nil {
 		return nil, err
 	}

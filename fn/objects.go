@@ -38,10 +38,11 @@ type plan struct {
 	mountList    []mount
 }
 
-func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, helm4 bool) (*plan, error) {
+// newPlan plans the objects, named name, and mounts for one instance.
+func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, name string, helm4 bool) (*plan, error) {
 	p := &plan{
 		settings:  Settings(cfg),
-		configMap: objectName(chartConfigMap.GetName()),
+		configMap: name,
 		namespace: chartConfigMap.GetNamespace(),
 		labels:    rel.Labels,
 	}

@@ -17,18 +17,33 @@ const (
 	previousKindsAnnotation = "internal.config.kubernetes.io/previousKinds"
 )
 
-// referredConfigMap finds the ConfigMap a workload's reference name means, as kustomize will resolve it: a
-// ConfigMap in the workload's current namespace that had that name before a rename; failing that, the one that
-// has that name now (kustomize leaves a reference to an object it never renamed as it is). It returns -1 when
-// there is none.
+// referredConfigMap finds the ConfigMap a workload's reference name means, as kustomize will resolve it (see
+// referredObject), or fails when several ConfigMaps had that name.
 func referredConfigMap(nodes []*yaml.RNode, w *Workload, ref string) (int, error) {
+	i, candidates := referredObject(nodes, w, "ConfigMap", ref)
+	if len(candidates) < 2 {
+		return i, nil
+	}
+	var names []string
+	for _, c := range candidates {
+		names = append(names, describe(c, nodes[c]))
+	}
+	return 0, fmt.Errorf("%s mounts ConfigMap %q at %s, and several ConfigMaps had that name before kustomize renamed them: %s",
+		describe(w.Index, w.Node), ref, chartConfigDir, strings.Join(names, ", "))
+}
+
+// referredObject finds the object of a kind that a workload's reference name means, as kustomize will resolve
+// it: an object in the workload's current namespace that had that name before a rename; failing that, the one
+// that has that name now (kustomize leaves a reference to an object it never renamed as it is). It returns the
+// index (-1: none), and the renamed candidates when there are several (the reference is ambiguous then).
+func referredObject(nodes []*yaml.RNode, w *Workload, kind, ref string) (int, []int) {
 	var renamed []int
 	current := -1
 	for i, n := range nodes {
-		if n == nil || n.GetKind() != "ConfigMap" || n.GetNamespace() != w.Node.GetNamespace() {
+		if n == nil || n.GetKind() != kind || n.GetNamespace() != w.Node.GetNamespace() {
 			continue
 		}
-		if hadName(n, "ConfigMap", ref) {
+		if hadName(n, kind, ref) {
 			renamed = append(renamed, i)
 		}
 		if n.GetName() == ref && current < 0 {
@@ -41,12 +56,30 @@ func referredConfigMap(nodes []*yaml.RNode, w *Workload, ref string) (int, error
 	case 1:
 		return renamed[0], nil
 	}
-	var names []string
-	for _, i := range renamed {
-		names = append(names, describe(i, nodes[i]))
+	return -1, renamed
+}
+
+// earlierObjectName is the current name of the ConfigMap an earlier netbox-sso run added for this instance, as the
+// web workload's settings volume refers to it, or "" when there is none. kustomize renames that ConfigMap in an
+// overlay over a base that ran netbox-sso (namePrefix, nameSuffix), so a run in the overlay finds it here under
+// its new name, updates it where it stands and points the workloads at that name, instead of adding a second one.
+func earlierObjectName(nodes []*yaml.RNode, web *Workload) string {
+	ref := ""
+	for _, v := range elements(podTemplate(web.Node), "spec", "volumes") {
+		if stringField(v, "name") == settingsVolume {
+			if n, _ := v.Pipe(yaml.Lookup("configMap", "name")); n != nil {
+				ref = yaml.GetValue(n)
+			}
+		}
 	}
-	return 0, fmt.Errorf("%s mounts ConfigMap %q at %s, and several ConfigMaps had that name before kustomize renamed them: %s",
-		describe(w.Index, w.Node), ref, chartConfigDir, strings.Join(names, ", "))
+	if ref == "" {
+		return ""
+	}
+	i, _ := referredObject(nodes, web, "ConfigMap", ref)
+	if i < 0 || nodes[i].GetAnnotations()[managedAnnotation] != "true" {
+		return ""
+	}
+	return nodes[i].GetName()
 }
 
 // hadName says whether kustomize's bookkeeping shows that n was called name, as an object of this kind, before

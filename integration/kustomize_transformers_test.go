@@ -11,8 +11,9 @@ import (
 // netbox-sso beside kustomize's own transformers. kustomize runs namePrefix, nameSuffix, namespace and labels
 // before the transformers: entries, and hands them a half-renamed stream (objects renamed, references in workloads
 // not yet); it adds secretGenerator hash suffixes and fixes references after the last transformer. Every built-in
-// that renames or relabels is tried in the kustomization that runs netbox-sso, and in an overlay over a base that
-// ran it; each build runs twice and must give the same bytes.
+// that renames or relabels is tried in the kustomization that runs netbox-sso, in an overlay over a base that ran
+// it, and in such an overlay that runs netbox-sso again (with an Argo CD sync-wave on everything, which the re-run
+// must keep on netbox-sso's objects); each build runs twice and must give the same bytes.
 
 // kustomizeField is one built-in, as kustomization.yaml lines, and what it does to a name and to the labels.
 type kustomizeField struct {
@@ -41,7 +42,7 @@ func TestKustomizeBuiltinsBesideNetBoxSSO(t *testing.T) {
 	netbox := readFile(t, w.path("examples/kustomize/netbox.yaml"))
 	sso := readFile(t, w.path("examples/kustomize/sso.yaml"))
 	for _, f := range kustomizeFields {
-		for _, layout := range []string{"same", "overlay"} {
+		for _, layout := range []string{"same", "overlay", "overlay-rerun"} {
 			t.Run(f.name+"/"+layout, func(t *testing.T) {
 				dir := filepath.Join("cases", f.name, layout)
 				gen := ""
@@ -58,7 +59,12 @@ func TestKustomizeBuiltinsBesideNetBoxSSO(t *testing.T) {
 				} else {
 					writeFile(t, w.path(filepath.Join(base, "kustomization.yaml")), "resources: [netbox.yaml]\n"+gen+"transformers: [sso.yaml]\n")
 					build = filepath.Join(dir, "overlay")
-					writeFile(t, w.path(filepath.Join(build, "kustomization.yaml")), "resources: [../base]\n"+f.yaml)
+					rerun := ""
+					if layout == "overlay-rerun" {
+						writeFile(t, w.path(filepath.Join(build, "sso.yaml")), readFile(t, w.path(filepath.Join(base, "sso.yaml"))))
+						rerun = "commonAnnotations: {argocd.argoproj.io/sync-wave: \"-1\"}\ntransformers: [sso.yaml]\n"
+					}
+					writeFile(t, w.path(filepath.Join(build, "kustomization.yaml")), "resources: [../base]\n"+f.yaml+rerun)
 				}
 				argv := []string{"bin/kustomize", "build", "--enable-alpha-plugins", "--enable-exec", build}
 				out := w.mustRun(nil, argv...)
@@ -83,13 +89,26 @@ func checkBuiltins(t *testing.T, ms manifests, f kustomizeField, layout string) 
 	}
 	// In the same kustomization netbox-sso names its ConfigMap after the chart's ConfigMap as it finds it
 	// (already renamed); in an overlay, kustomize renames netbox-sso's ConfigMap like every other object.
+	// A run in the overlay finds netbox-sso's ConfigMap under the name kustomize gave it and keeps that name.
 	wantSSO := name("netbox") + "-sso"
-	if layout == "overlay" {
+	if layout != "same" {
 		wantSSO = name("netbox-sso")
+	}
+	managed := 0
+	for _, m := range ms {
+		if m.GetAnnotations()[managedAnnot] == "true" {
+			managed++
+		}
+	}
+	if managed != 1 {
+		t.Errorf("%d objects carry %s, want netbox-sso's one ConfigMap; the output has %s", managed, managedAnnot, ms.summary())
 	}
 	cm := ms.mustFind(t, "ConfigMap", wantSSO)
 	if cm.GetNamespace() != ns || cm.GetAnnotations()[managedAnnot] != "true" || !strings.Contains(str(cm, "data", "netbox-sso.yaml"), "SOCIAL_AUTH_KEYCLOAK_KEY: netbox") {
 		t.Errorf("ConfigMap %s: namespace %q, annotations %v, or no settings", wantSSO, cm.GetNamespace(), cm.GetAnnotations())
+	}
+	if layout == "overlay-rerun" && cm.GetAnnotations()["argocd.argoproj.io/sync-wave"] != "-1" {
+		t.Errorf("the re-run in the overlay dropped the sync-wave annotation: %v", cm.GetAnnotations())
 	}
 	if f.label && cm.GetLabels()["team"] != "network" {
 		t.Errorf("ConfigMap %s lacks the label kustomize put on everything: %v", wantSSO, cm.GetLabels())
