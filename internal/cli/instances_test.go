@@ -107,6 +107,7 @@ func instanceCases(t *testing.T) []instanceCase {
 		{"alias", alias, []instance{prod}},
 		{"alias-with-sidecars", withSidecars(t, alias), []instance{prod}},
 		{"alias-fullnameOverride", renamed(t, alias, "platform-netbox-prod", "ipam"), []instance{{"netbox/ipam", "netbox/ipam-sso"}}},
+		{"alias-nameOverride", renamed(t, renamed(t, alias, "platform-netbox-prod", "platform-ipam"), "app.kubernetes.io/name: netbox-prod", "app.kubernetes.io/name: ipam"), []instance{{"netbox/platform-ipam", "netbox/platform-ipam-sso"}}},
 		{"alias-other-release-and-namespace", inNamespace(t, renamed(t, alias, "platform", "infra"), "dcim"), []instance{{"dcim/infra-netbox-prod", "dcim/infra-netbox-prod-sso"}}},
 		{"two-aliases", two, []instance{lab, prod}},
 		{"plain-and-alias", concat(plain, alias), []instance{nb, prod}},
@@ -154,7 +155,16 @@ func TestEveryInstanceFoundAndChosen(t *testing.T) {
 			krmOut, _, krmCode := runCLI(t, nil, resourceList(t, parseAll(t, c.input), configWith()), nil)
 			if krmCode == 0 {
 				t.Error("KRM: several instances and no choice, but exit 0")
-			} else if !strings.Contains(withoutDocumentIndices(krmOut), withoutDocumentIndices([]byte(strings.ReplaceAll(msg, "\n", "\n    ")))) {
+			} else if items := krmItems(t, krmOut); len(items) != len(parseAll(t, c.input)) {
+				t.Errorf("KRM: a failed call came back with %d items, want the %d it was given", len(items), len(parseAll(t, c.input)))
+			} else {
+				for i, in := range parseAll(t, c.input) {
+					if asKubernetesSees(items[i]) != asKubernetesSees(in) {
+						t.Errorf("KRM: a failed call changed item %d (%s)", i, objectID(in))
+					}
+				}
+			}
+			if krmCode != 0 && !strings.Contains(withoutDocumentIndices(krmOut), withoutDocumentIndices([]byte(strings.ReplaceAll(msg, "\n", "\n    ")))) {
 				// Items are counted without the render's comment-only documents, so only the indices may differ.
 				t.Errorf("KRM: no error result lists the instances as the post-renderer does:\n%s", krmOut)
 			}
@@ -177,6 +187,15 @@ func TestEveryInstanceFoundAndChosen(t *testing.T) {
 			}
 		})
 	}
+}
+
+func krmItems(t *testing.T, out []byte) []*yaml.RNode {
+	t.Helper()
+	rl, err := yaml.Parse(string(out))
+	if err != nil {
+		t.Fatalf("KRM output is not YAML: %v", err)
+	}
+	return elements(rl, "items")
 }
 
 // checkOnlyInstanceWired (post-renderer): the instance's web, worker and housekeeping workloads changed and
@@ -249,7 +268,9 @@ func checkMountsOwnConfigMap(t *testing.T, objs []*yaml.RNode, want instance) {
 		for _, list := range []string{"containers", "initContainers"} {
 			for _, c := range elements(tmpl, "spec", list) {
 				name := stringField(c, "name")
-				main := list == "containers" && strings.HasPrefix(name, "netbox-prod") || name == "netbox" && list == "containers" || strings.HasPrefix(name, "netbox-") && list == "containers"
+				// The renders name their NetBox containers netbox, netbox-worker, netbox-prod, ...; the sidecar is
+				// config-reloader, the init container netbox.
+				main := list == "containers" && (name == "netbox" || strings.HasPrefix(name, "netbox-"))
 				has := strings.Contains(c.MustString(), "netbox-sso-settings")
 				if has != main {
 					t.Errorf("%s: %s %q mounts netbox-sso: %v, want %v", id(n), list, name, has, main)

@@ -1,0 +1,90 @@
+package fn
+
+import (
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// inst makes an instance as findReleases would: a web Deployment at document index i.
+func inst(t *testing.T, i int, release, namespace, deployment string) *Release {
+	t.Helper()
+	n, err := yaml.Parse("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + deployment + "\n  namespace: " + namespace + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Release{Name: release, Namespace: namespace, Deployment: deployment, Web: &Workload{Index: i, Node: n}}
+}
+
+// The advice for each instance is the fewest fields that choose it alone, and following it chooses it.
+func TestSelectionAdvice(t *testing.T) {
+	cases := []struct {
+		name  string
+		found []*Release
+		want  []string // the advice for each instance
+	}{
+		{"releases differ", []*Release{inst(t, 1, "a", "ns", "netbox"), inst(t, 2, "b", "ns", "netbox")},
+			[]string{"spec.release: a", "spec.release: b"}},
+		{"one release, two namespaces", []*Release{inst(t, 1, "a", "x", "netbox"), inst(t, 2, "a", "y", "netbox")},
+			[]string{"spec.namespace: x", "spec.namespace: y"}},
+		{"two aliases in one release", []*Release{inst(t, 1, "p", "ns", "p-netbox-lab"), inst(t, 2, "p", "ns", "p-netbox-prod")},
+			[]string{"spec.deployment: p-netbox-lab", "spec.deployment: p-netbox-prod"}},
+		{"needs two fields", []*Release{inst(t, 1, "p", "x", "lab"), inst(t, 2, "p", "x", "prod"), inst(t, 3, "p", "y", "lab"), inst(t, 4, "p", "y", "prod")},
+			[]string{"spec.namespace: x, spec.deployment: lab", "spec.namespace: x, spec.deployment: prod", "spec.namespace: y, spec.deployment: lab", "spec.namespace: y, spec.deployment: prod"}},
+		{"release alone is enough for one, not the others", []*Release{inst(t, 1, "solo", "x", "netbox"), inst(t, 2, "p", "x", "lab"), inst(t, 3, "p", "x", "prod")},
+			[]string{"spec.release: solo", "spec.deployment: lab", "spec.deployment: prod"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := selectRelease(c.found, Choice{})
+			if err == nil {
+				t.Fatal("several instances and no choice: no error")
+			}
+			lines := strings.Split(err.Error(), "\n")[1:]
+			for i, r := range c.found {
+				if !strings.HasSuffix(lines[i], "choose it with "+c.want[i]) {
+					t.Errorf("line %d: %q, want the advice %q", i, lines[i], c.want[i])
+				}
+				var choice Choice
+				for _, f := range strings.Split(c.want[i], ", ") {
+					path, value, _ := strings.Cut(f, ": ")
+					for _, cf := range choiceFields {
+						if cf.path == path {
+							cf.set(&choice, value)
+						}
+					}
+				}
+				if got, err := selectRelease(c.found, choice); err != nil || got != r {
+					t.Errorf("the advice %q does not choose instance %d: %v", c.want[i], i, err)
+				}
+			}
+		})
+	}
+}
+
+// Two instances that no field tells apart are listed as such, and no field is advised.
+func TestSelectionOfIndistinguishableInstances(t *testing.T) {
+	found := []*Release{inst(t, 1, "a", "ns", "netbox"), inst(t, 2, "a", "ns", "netbox")}
+	_, err := selectRelease(found, Choice{Deployment: "netbox"})
+	if err == nil || strings.Contains(err.Error(), "choose it with") || !strings.Contains(err.Error(), "cannot be chosen apart") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestChartName(t *testing.T) {
+	for label, want := range map[string]string{
+		"netbox-8.3.61":           "netbox",
+		"netbox-prod-8.3.61":      "netbox-prod",
+		"netbox-2-8.3.61":         "netbox-2",
+		"netbox-8.3.61-rc.1":      "netbox",
+		"netbox-lab-1.0.0_build5": "netbox-lab",
+		"":                        "netbox",
+		"not-a-chart-label":       "netbox",
+	} {
+		n, _ := yaml.Parse("kind: Deployment\nmetadata:\n  labels:\n    helm.sh/chart: \"" + label + "\"\n")
+		if got := chartName(n); got != want {
+			t.Errorf("helm.sh/chart %q: chart name %q, want %q", label, got, want)
+		}
+	}
+}
