@@ -31,6 +31,7 @@ var kustomizeFields = []kustomizeField{
 	{name: "nameSuffix", yaml: "nameSuffix: -blue\n", suffix: "-blue"},
 	{name: "namespace", yaml: "namespace: prod\n", ns: "prod"},
 	{name: "labels", yaml: "labels:\n- pairs: {team: network}\n", label: true},
+	{name: "labels-with-selectors", yaml: "labels:\n- pairs: {team: network}\n  includeSelectors: true\n", label: true},
 	{name: "secretGenerator", yaml: "", hashed: true},
 	{name: "all", yaml: "namePrefix: prod-\nnameSuffix: -blue\nnamespace: prod\nlabels:\n- pairs: {team: network}\n", prefix: "prod-", suffix: "-blue", ns: "prod", label: true, hashed: true},
 }
