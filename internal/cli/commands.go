@@ -66,7 +66,7 @@ func runKeycloakClient(args []string, env Env) int {
 		return 1
 	}
 	client, warnings := keycloak.Client(cfg.Config)
-	for _, w := range warnings {
+	for _, w := range append(cfg.Warnings, warnings...) {
 		warn(env, w)
 	}
 	out, err := json.MarshalIndent(client, "", "  ")
