@@ -19,7 +19,7 @@ func urlConfig(providerType, issuer, netbox string) string {
 func TestIssuerURL(t *testing.T) {
 	cases := []struct {
 		typ, in, want, problem string // want "" with problem: refused
-		warns                      bool
+		warns                  bool
 	}{
 		// Issuers as they are: kept, silently.
 		{Keycloak, "https://sso.example.com/realms/acme", "https://sso.example.com/realms/acme", "", false},

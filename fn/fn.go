@@ -57,8 +57,15 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		return nil, err
 	}
 
+	// Users the hand-wired setup stored must keep matching their accounts.
+	accountNotes, err := accountFindings(loadedSettings(nodes, rel), rel.Web, &cfg.Spec.Provider)
+	if err != nil {
+		return nil, err
+	}
+
 	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
 	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader)
+	warnings = append(warnings, accountNotes...)
 	warnings = append(warnings, cfg.Warnings...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {
 		warnings = append(warnings, w)
@@ -202,9 +209,25 @@ func Relevant(n *yaml.RNode) bool {
 		if data, _ := n.Pipe(yaml.Lookup("data", "configuration.py")); data != nil {
 			return true
 		}
-		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsAuthSettings(n)
 	case "Secret":
 		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+	}
+	return false
+}
+
+// holdsAuthSettings says whether a ConfigMap holds a YAML file with authentication settings: one that an
+// extraConfig entry may mount, whose settings decide how existing users were stored.
+func holdsAuthSettings(n *yaml.RNode) bool {
+	data, _ := n.Pipe(yaml.Lookup("data"))
+	if data == nil || data.YNode().Kind != yaml.MappingNode {
+		return false
+	}
+	c := data.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		if strings.HasSuffix(c[i].Value, ".yaml") && (strings.Contains(c[i+1].Value, "SOCIAL_AUTH_") || strings.Contains(c[i+1].Value, "REMOTE_AUTH_")) {
+			return true
+		}
 	}
 	return false
 }
