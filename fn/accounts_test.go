@@ -151,3 +151,35 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 		})
 	}
 }
+
+// extraConfig[i].configMap: settings in a ConfigMap of their own, mounted at /run/config/extra/<i>/, count when
+// the web container mounts them, and only then.
+func TestTakeoverReadsMountedConfigMaps(t *testing.T) {
+	const settingsCM = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keycloak-settings\n  namespace: netbox\ndata:\n  keycloak.yaml: |\n    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n"
+	const mount = "        - name: extra-config-1\n          mountPath: /run/config/extra/1\n          readOnly: true\n"
+	const volume = "      - name: extra-config-1\n        configMap:\n          name: keycloak-settings\n"
+	for _, mounted := range []bool{true, false} {
+		data, _ := os.ReadFile("../testdata/handwired-takeover/input.yaml")
+		s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", "netbox:v4.6.8")
+		if mounted {
+			// Only the web Deployment's first volumeMounts and volumes lists get the entry.
+			s = strings.Replace(s, "        volumeMounts:\n", "        volumeMounts:\n"+mount, 1)
+			s = strings.Replace(s, "      volumes:\n", "      volumes:\n"+volume, 1)
+		}
+		docs := manifest.Split([]byte(s + settingsCM))
+		for i, d := range docs {
+			d.Index = i
+		}
+		nodes, err := manifest.ParseAll(docs, fn.Relevant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
+		switch {
+		case mounted && (err == nil || !strings.Contains(err.Error(), "(ConfigMap netbox/keycloak-settings) key keycloak.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: email")):
+			t.Errorf("mounted: error %v, want one naming the ConfigMap and its key", err)
+		case !mounted && err != nil:
+			t.Errorf("not mounted: %v", err)
+		}
+	}
+}
