@@ -38,6 +38,10 @@ type Summary struct {
 	Mounts    map[string][]string // workload → "volume at path"
 	Checksum  string
 	Workloads []string
+
+	PublicURL     string   // NetBox's public URL as netbox-sso knows it ("" when it does not)
+	PublicURLFrom string   // spec.netboxURL, or the Ingress or HTTPRoute it was read from
+	RedirectURIs  []string // what NetBox sends the identity provider as redirect_uri
 }
 
 // Transform wires SSO into the release the config selects. nodes holds one entry per input document, nil where a
@@ -52,13 +56,28 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		return nil, err
 	}
 	chartCM := nodes[rel.ConfigMap]
-	p, err := newPlan(cfg.Config, rel, chartCM, carriesHelmFilenames(nodes))
+
+	// Users the hand-wired setup stored must keep matching their accounts.
+	loaded := loadedSettings(nodes, rel)
+	accountNotes, err := accountFindings(loaded, rel.Web, &cfg.Spec.Provider)
 	if err != nil {
 		return nil, err
 	}
 
-	// Users the hand-wired setup stored must keep matching their accounts.
-	accountNotes, err := accountFindings(loadedSettings(nodes, rel), rel.Web, &cfg.Spec.Provider)
+	// Where users reach NetBox: spec.netboxURL, or else what the input's Ingress and HTTPRoute objects show.
+	basePath := ""
+	if b, ok := loaded["BASE_PATH"]; ok && b.value.YNode().Kind == yaml.ScalarNode {
+		basePath = yaml.GetValue(b.value)
+	}
+	public := decidePublicURL(cfg.Config, publicRoutes(nodes, rel), basePath)
+	effective := cfg.Config
+	if cfg.Spec.NetBoxURL == "" && public.netboxURL != "" {
+		withURL := *cfg.Config
+		withURL.Spec.NetBoxURL = public.netboxURL
+		effective = &withURL
+	}
+
+	p, err := newPlan(effective, rel, chartCM, carriesHelmFilenames(nodes))
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +86,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader, settingKeys(p.settings))
 	warnings = append(warnings, accountNotes...)
 	warnings = append(warnings, cfg.Warnings...)
+	warnings = append(warnings, public.warnings...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {
 		warnings = append(warnings, w)
 	}
@@ -78,7 +98,8 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	warnings = append(warnings, own.warnings...)
 
 	changed := map[int]bool{}
-	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{}}
+	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{},
+		PublicURL: public.netboxURL, PublicURLFrom: public.source, RedirectURIs: public.redirectURIs}
 	for _, w := range rel.Workloads() {
 		ch, err := p.wire(w)
 		if err != nil {
@@ -212,6 +233,8 @@ func Relevant(n *yaml.RNode) bool {
 		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsAuthSettings(n)
 	case "Secret":
 		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+	case "Ingress", "HTTPRoute", "Gateway":
+		return true // where users reach NetBox
 	}
 	return false
 }
