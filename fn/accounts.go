@@ -189,56 +189,71 @@ func netboxVersion(image string) (v [3]int, ok bool) {
 	return v, true
 }
 
-// idKeyHonoured says whether NetBox v reads SOCIAL_AUTH_<BACKEND>_ID_KEY: social-auth-core 4.8.2 and later do
-// (the keycloak backend dropped its get_user_id override, the base class reads the setting); NetBox pins
-// 4.8.1 up to 4.4.8 and 4.8.3 from 4.4.9 (requirements.txt of each release). known is false for a 4.4 tag
-// without a patch number.
-func idKeyHonoured(v [3]int) (honoured, known bool) {
-	switch {
-	case v[0] != 4:
-		return v[0] > 4, true
-	case v[1] != 4:
-		return v[1] > 4, true
-	case v[2] < 0:
-		return false, false
-	}
-	return v[2] >= 9, true
+// socialAuthCorePins is the social-auth-core version each NetBox release pins, from the first release of each
+// pin on: requirements.txt at each release tag (3.1.0 to 4.6.8) and the Requires-Dist of the PyPI package netbox
+// (4.7.0 to 4.7.3). NetBox 3.0 has no social auth.
+var socialAuthCorePins = []struct {
+	from [3]int
+	pin  string
+}{
+	{[3]int{3, 1, 0}, "4.1.0"}, {[3]int{3, 1, 7}, "4.2.0"}, {[3]int{3, 2, 5}, "4.3.0"}, {[3]int{3, 4, 7}, "4.4.0"},
+	{[3]int{3, 4, 8}, "4.4.1"}, {[3]int{3, 4, 9}, "4.4.2"}, {[3]int{3, 6, 5}, "4.5.0"}, {[3]int{3, 6, 6}, "4.5.1"},
+	{[3]int{3, 7, 2}, "4.5.2"}, {[3]int{3, 7, 3}, "4.5.3"}, {[3]int{3, 7, 7}, "4.5.4"}, {[3]int{4, 2, 4}, "4.5.6"},
+	{[3]int{4, 2, 9}, "4.6.1"}, {[3]int{4, 3, 4}, "4.7.0"}, {[3]int{4, 4, 3}, "4.8.1"}, {[3]int{4, 4, 9}, "4.8.3"},
+	{[3]int{4, 5, 3}, "4.8.5"}, {[3]int{4, 5, 9}, "4.8.7"}, {[3]int{4, 7, 0}, "5.1.0"}, {[3]int{4, 7, 2}, "5.1.1"},
+	{[3]int{4, 7, 3}, "5.2.0"},
 }
 
-// socialAuthCore is the social-auth-core version NetBox pins, from the requirements.txt of each release tag
-// (4.0 to 4.6) and the Requires-Dist of the PyPI package netbox (4.7.0 to 4.7.3); "" where not known.
+// lastKnownRelease is the newest NetBox release the table above covers.
+var lastKnownRelease = [3]int{4, 7, 3}
+
+func versionLess(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// socialAuthCore is the social-auth-core version NetBox v pins ("" when not known: a tag without a patch number,
+// a release before 3.1 or after the table).
 func socialAuthCore(v [3]int) string {
-	if v[0] != 4 {
+	if v[2] < 0 || versionLess(v, socialAuthCorePins[0].from) || versionLess(lastKnownRelease, v) {
 		return ""
 	}
-	if v[2] < 0 { // a minor-version tag: only lines with one pin tell
-		return map[int]string{0: "4.5.4", 1: "4.5.4", 6: "4.8.7"}[v[1]]
+	pin := ""
+	for _, p := range socialAuthCorePins {
+		if !versionLess(v, p.from) {
+			pin = p.pin
+		}
 	}
-	switch n := v[1]*100 + v[2]; {
-	case n < 204:
-		return "4.5.4"
-	case n < 209:
-		return "4.5.6"
-	case n < 304:
-		return "4.6.1"
-	case n < 403:
-		return "4.7.0"
-	case n < 409:
-		return "4.8.1"
-	case n < 503:
-		return "4.8.3"
-	case n < 509:
-		return "4.8.5"
-	case n < 700:
-		return "4.8.7"
-	case n < 702:
-		return "5.1.0"
-	case n == 702:
-		return "5.1.1"
-	case n == 703:
-		return "5.2.0"
+	return pin
+}
+
+// idKeyHonoured says whether NetBox v reads SOCIAL_AUTH_<BACKEND>_ID_KEY for backend ("keycloak", "oidc"), from
+// the released social-auth-core sources: 4.8.2 and later read it for both (the base class's id_key()); 4.5.0 alone
+// read it for Keycloak (a get_user_id override, reverted in 4.5.1); every other version ignores it (Keycloak's
+// get_user_id returns details["username"], OpenIdConnectAuth's the class's ID_KEY, sub). known is false when the
+// tag does not tell (4.4, or 3.6 for Keycloak, without a patch number).
+func idKeyHonoured(v [3]int, backend string) (honoured, known bool) {
+	if sac := socialAuthCore(v); sac != "" {
+		return sac == "4.5.0" && backend == "keycloak" || !versionLess(parseVersion(sac), [3]int{4, 8, 2}), true
 	}
-	return ""
+	switch {
+	case v[0] > 4, v[0] == 4 && v[1] >= 5:
+		return true, true // every pin since 4.4.9 reads it
+	case v[0] == 4 && v[1] == 4, v[0] == 3 && v[1] == 6 && backend == "keycloak":
+		return false, false // the line changes within its patch releases
+	}
+	return false, true
+}
+
+func parseVersion(s string) (v [3]int) {
+	for i, part := range strings.SplitN(s, ".", 3) {
+		v[i], _ = strconv.Atoi(part)
+	}
+	return v
 }
 
 // defaultIDClaim is the claim a backend's user ids come from when ID_KEY is not read or not set.
@@ -317,10 +332,14 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	setBy := fmt.Sprintf("%s sets %s: %s", idKey.where, idName, key)
 	field := "spec.provider.userIDClaim"
 	v, tagged := netboxVersion(image)
-	honoured, known := idKeyHonoured(v)
+	honoured, known := idKeyHonoured(v, want)
 	if !tagged || !known {
-		msg := fmt.Sprintf("%s: %s; whether existing users are identified by %s or by %s depends on the NetBox version, which the image %q does not tell: set userIDClaim: %s if NetBox runs a version before 4.4.9 (social-auth-core before 4.8.2 ignores %s), or userIDClaim: %s from 4.4.9 on",
-			field, setBy, def, claim, image, def, idName, claim)
+		except := ""
+		if want == "keycloak" {
+			except = ", except 3.6.5"
+		}
+		msg := fmt.Sprintf("%s: %s; whether existing users are identified by %s or by %s depends on the NetBox version, which the image %q does not tell: set userIDClaim: %s if NetBox runs a version before 4.4.9%s (their social-auth-core ignores %s), or userIDClaim: %s from 4.4.9 on",
+			field, setBy, def, claim, image, def, except, idName, claim)
 		if p.UserIDClaimDefaulted {
 			return nil, fmt.Errorf("%s", msg)
 		}
