@@ -302,6 +302,12 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 			where, strings.Join(classes, ", "), stored, p.Type, want, keep, values)
 	}
 
+	for i, n := range names {
+		if n != want {
+			notes = append(notes, fmt.Sprintf("spec.provider.type: %s: REMOTE_AUTH_BACKEND also names %s; netbox-sso wires one backend, so its users cannot log in any more", where, classes[i]))
+		}
+	}
+
 	// Which claim their ids came from.
 	prefix := "SOCIAL_AUTH_" + strings.ToUpper(want) + "_"
 	idKey, ok := settings[prefix+"ID_KEY"]
@@ -312,7 +318,7 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	}
 	def := defaultIDClaim(want)
 	if !ok || idKey.value.YNode().Kind != yaml.ScalarNode || yaml.GetValue(idKey.value) == "" {
-		return nil, nil
+		return notes, nil
 	}
 	key := yaml.GetValue(idKey.value)
 	claim := key
@@ -325,7 +331,7 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 		}
 	}
 	if claim == def {
-		return nil, nil
+		return notes, nil
 	}
 
 	image := stringField(container(web.Node, webRole.container), "image")
@@ -344,9 +350,9 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 			return nil, fmt.Errorf("%s", msg)
 		}
 		if p.UserIDClaim != def && p.UserIDClaim != claim {
-			return []string{msg}, nil
+			return append(notes, msg), nil
 		}
-		return nil, nil
+		return notes, nil
 	}
 	version := fmt.Sprintf("NetBox %d.%d", v[0], v[1])
 	if v[2] >= 0 {
@@ -368,7 +374,7 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 			return notes, nil
 		}
 	case p.UserIDClaim == existing:
-		return nil, nil
+		return notes, nil
 	}
 	msg := fmt.Sprintf("%s: %s, which %s %s: existing users are identified by their %s claim, and userIDClaim %s would give every one of them a second, empty account at the next login: set userIDClaim: %s to keep the accounts",
 		field, setBy, version, map[bool]string{true: "honours", false: "ignores"}[honoured], existing, p.UserIDClaim, existing)
@@ -376,5 +382,5 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 		return nil, fmt.Errorf("%s", msg)
 	}
 	// Set on purpose: netbox-sso may have taken over before, and its own setting decides the ids since.
-	return []string{msg + " (unless netbox-sso has managed this installation before, with this userIDClaim)"}, nil
+	return append(notes, msg+" (unless netbox-sso has managed this installation before, with this userIDClaim)"), nil
 }

@@ -135,6 +135,8 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 			err: []string{"spec.provider.type: ", "set type: oidc to keep them"}},
 		{name: "a backend netbox-sso cannot keep", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc",
 			err: []string{"spec.provider.type: ", "AzureADOAuth2", "netbox-sso cannot keep them yet"}},
+		{name: "a second social backend", image: "netbox:v4.6.8", backend: `["social_core.backends.keycloak.KeycloakOAuth2", "social_core.backends.github.GithubOAuth2"]`, typ: "keycloak",
+			warn: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND also names social_core.backends.github.GithubOAuth2", "its users cannot log in any more"}},
 		{name: "NetBox's own backends only", image: "netbox:v4.6.8", backend: `["netbox.authentication.RemoteUserBackend"]`, typ: "oidc", noWarn: "spec.provider"},
 	}
 	for _, c := range cases {
