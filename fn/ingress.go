@@ -37,7 +37,8 @@ func publicRoutes(nodes []*yaml.RNode, rel *Release) []route {
 	var out []route
 	seen := map[string]bool{}
 	add := func(r route) {
-		if r.host != "" && !seen[r.scheme+"\x00"+r.host] {
+		// A rule without a host, or with a wildcard host, names no URL a user opens.
+		if r.host != "" && !strings.Contains(r.host, "*") && !seen[r.scheme+"\x00"+r.host] {
 			seen[r.scheme+"\x00"+r.host] = true
 			out = append(out, r)
 		}
@@ -141,7 +142,8 @@ func gatewayScheme(nodes []*yaml.RNode, route *yaml.RNode, host string) string {
 		}
 		section := stringField(ref, "sectionName")
 		for _, g := range nodes {
-			if g == nil || g.GetKind() != "Gateway" || g.GetName() != stringField(ref, "name") || g.GetNamespace() != ns {
+			if g == nil || g.GetKind() != "Gateway" || !strings.HasPrefix(g.GetApiVersion(), "gateway.networking.k8s.io/") ||
+				g.GetName() != stringField(ref, "name") || g.GetNamespace() != ns {
 				continue
 			}
 			for _, l := range elements(g, "spec", "listeners") {

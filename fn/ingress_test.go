@@ -43,6 +43,7 @@ func TestPublicURLFromRoutes(t *testing.T) {
 		{"wildcard TLS host", "", ingress("netbox", "netbox", "hosts: ['*.example.com']", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
 		{"wildcard covers one label only", "", ingress("netbox", "netbox", "hosts: ['*.example.com']", "a.netbox.example.com"), false, "http://a.netbox.example.com/oauth/complete/keycloak/", ""},
 		{"plain ingress", "", ingress("netbox", "netbox", "", "netbox.example.com"), false, "http://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"wildcard rule host", "", ingress("netbox", "netbox", "hosts: ['*.example.com']", "*.example.com"), false, "", ""},
 		{"ingress to another Service", "", ingress("netbox", "grafana", "hosts: [g.example.com]", "g.example.com"), false, "", ""},
 		{"ingress in another namespace", "", ingress("other", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), false, "", ""},
 		{"mixed schemes", "", ingress("netbox", "netbox", "hosts: [a.example.com]", "a.example.com b.example.com"), false, "https://a.example.com/oauth/complete/keycloak/", "both over https"},
