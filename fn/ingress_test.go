@@ -19,7 +19,7 @@ func TestPublicURLFromRoutes(t *testing.T) {
 		}
 		s += "  rules:\n"
 		for _, h := range strings.Fields(hosts) {
-			s += "  - host: " + h + "\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: " + service + "\n            port: {name: http}\n"
+			s += "  - host: \"" + h + "\"\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: " + service + "\n            port: {name: http}\n"
 		}
 		return s
 	}
