@@ -58,3 +58,43 @@ func TestTakeoverOfFixtureRenders(t *testing.T) {
 		})
 	}
 }
+
+// Every real render, with the Ingress netbox-chart renders for ingress.enabled=true (TLS for netbox.example.com)
+// added, and a config without netboxURL: the settings NetBox ends up with send https redirect URIs, and explain
+// shows the redirect URI.
+func TestPublicURLFromIngressOnChartRenders(t *testing.T) {
+	for name, render := range fixtureRenders(t) {
+		t.Run(name, func(t *testing.T) {
+			release, service := "netbox", "netbox"
+			ingress := "\n---\n# Source: netbox/templates/ingress.yaml\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + service +
+				"\n  namespace: \"netbox\"\nspec:\n  ingressClassName: nginx\n  tls:\n  - hosts:\n    - \"netbox.example.com\"\n    secretName: netbox-tls\n" +
+				"  rules:\n  - host: \"netbox.example.com\"\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name:  " + service + "\n            port:\n              name: http\n"
+			cfgText, input := variants[0].forRender(render)
+			cfgText = strings.Replace(cfgText, "  netboxURL: https://netbox.example.com\n", "", 1)
+			input = append(append([]byte{}, input...), ingress...)
+			cfg := writeConfig(t, cfgText)
+
+			before, _, code := runCLI(t, []string{"--config", cfg}, render, nil) // without the Ingress
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			if _, set := effectiveSettings(t, before, release)["SOCIAL_AUTH_REDIRECT_IS_HTTPS"]; set {
+				t.Fatal("SOCIAL_AUTH_REDIRECT_IS_HTTPS set without netboxURL or an Ingress: the check below would mean nothing")
+			}
+			out, stderr, code := runCLI(t, []string{"--config", cfg}, input, nil)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if v := effectiveSettings(t, out, release)["SOCIAL_AUTH_REDIRECT_IS_HTTPS"]; v != true {
+				t.Errorf("effective SOCIAL_AUTH_REDIRECT_IS_HTTPS = %#v, want true", v)
+			}
+			explain, stderr, code := runCLI(t, []string{"explain", "--config", cfg, "-"}, input, nil)
+			if code != 0 {
+				t.Fatalf("explain: exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(string(explain), "(Ingress netbox/"+service+")):\n  https://netbox.example.com/oauth/complete/keycloak/\n") {
+				t.Errorf("explain does not show the redirect URI from the Ingress:\n%s", explain)
+			}
+		})
+	}
+}
