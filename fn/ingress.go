@@ -204,6 +204,13 @@ func decidePublicURL(cfg *config.Config, routes []route, basePath string) public
 		pu.netboxURL, pu.source = cfg.Spec.NetBoxURL, "spec.netboxURL"
 		pu.redirectURIs = []string{strings.TrimRight(cfg.Spec.NetBoxURL, "/") + suffix}
 		u, _ := url.Parse(cfg.Spec.NetBoxURL)
+		if path := strings.TrimRight(u.Path, "/"); path != base {
+			has := "NetBox has no BASE_PATH (netbox.yaml)"
+			if base != "" {
+				has = fmt.Sprintf("NetBox's BASE_PATH is %q (netbox.yaml)", base[1:]+"/")
+			}
+			pu.warnings = append(pu.warnings, fmt.Sprintf("spec.netboxURL has the path %q, but %s, so the redirect URIs NetBox sends start %s://%s%s/: set netboxURL to NetBox's root, or basePath in the chart values", path+"/", has, u.Scheme, u.Host, base))
+		}
 		var sameHost []route
 		var hosts []string
 		for _, r := range routes {

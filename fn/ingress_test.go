@@ -56,6 +56,14 @@ func TestPublicURLFromRoutes(t *testing.T) {
 		{"netboxURL https, ingress plain", "https://netbox.example.com", ingress("netbox", "netbox", "", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", "spec.netboxURL is https, but"},
 		{"netboxURL on another host", "https://nb.example.org", ingress("netbox", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), true, "https://nb.example.org/oauth/complete/keycloak/", `spec.netboxURL: host "nb.example.org" is not one`},
 	}
+	cases = append(cases, []struct {
+		name, netboxURL, extra string
+		https                  bool
+		redirect               string
+		warn                   string
+	}{
+		{"netboxURL under a path NetBox does not have", "https://example.com/netbox", "", true, "https://example.com/netbox/oauth/complete/keycloak/", `spec.netboxURL has the path "/netbox/", but NetBox has no BASE_PATH`},
+	}...)
 	base, err := os.ReadFile("../testdata/keycloak-secret-ref/input.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -97,5 +105,43 @@ func TestPublicURLFromRoutes(t *testing.T) {
 				t.Errorf("warnings about the URL: %q, want one with %q", all, c.warn)
 			}
 		})
+	}
+}
+
+// NetBox under a BASE_PATH (the chart's basePath): redirect URIs carry it, and a netboxURL without it is named.
+func TestPublicURLUnderBasePath(t *testing.T) {
+	base, err := os.ReadFile("../testdata/keycloak-secret-ref/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Replace(string(base), "  netbox.yaml: |\n", "  netbox.yaml: |\n    BASE_PATH: netbox/\n", 1)
+	in += "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: netbox\nspec:\n  tls: [{hosts: [example.com]}]\n" +
+		"  rules:\n  - host: example.com\n    http:\n      paths:\n      - {path: /netbox, pathType: Prefix, backend: {service: {name: netbox, port: {name: http}}}}\n"
+	for _, c := range []struct{ netboxURL, redirect, warn string }{
+		{"", "https://example.com/netbox/oauth/complete/keycloak/", ""},
+		{"https://example.com/netbox/", "https://example.com/netbox/oauth/complete/keycloak/", ""},
+		{"https://example.com", "https://example.com/oauth/complete/keycloak/", `spec.netboxURL has the path "/", but NetBox's BASE_PATH is "netbox/"`},
+	} {
+		docs := manifest.Split([]byte(in))
+		for i, d := range docs {
+			d.Index = i
+		}
+		nodes, err := manifest.ParseAll(docs, fn.Relevant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := takeoverConfig(t, "keycloak", "")
+		l.Spec.NetBoxURL = c.netboxURL
+		out, err := fn.Transform(nodes, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Plan.RedirectURIs) == 0 || out.Plan.RedirectURIs[0] != c.redirect {
+			t.Errorf("netboxURL %q: redirect URIs %q, want %q", c.netboxURL, out.Plan.RedirectURIs, c.redirect)
+		}
+		all := strings.Join(out.Warnings, "\n")
+		if c.warn == "" && strings.Contains(all, "BASE_PATH") || c.warn != "" && !strings.Contains(all, c.warn) {
+			t.Errorf("netboxURL %q: warnings %q, want %q", c.netboxURL, all, c.warn)
+		}
 	}
 }
