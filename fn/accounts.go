@@ -3,6 +3,7 @@ package fn
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,8 +103,7 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetti
 
 	// Python's sorted() on Path objects compares path components, so compare them the same way.
 	sort.SliceStable(files[1:], func(i, j int) bool {
-		a, b := strings.Split(files[1+i].path, "/"), strings.Split(files[1+j].path, "/")
-		return slicesLess(a, b)
+		return slices.Compare(strings.Split(files[1+i].path, "/"), strings.Split(files[1+j].path, "/")) < 0
 	})
 	out := map[string]handWiredSetting{}
 	for _, f := range files {
@@ -114,15 +114,6 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetti
 		}
 	}
 	return out
-}
-
-func slicesLess(a, b []string) bool {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return len(a) < len(b)
 }
 
 func findConfigMap(nodes []*yaml.RNode, name, namespace string) (int, *yaml.RNode) {
@@ -376,8 +367,12 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	case p.UserIDClaim == existing:
 		return notes, nil
 	}
+	reads := "ignores"
+	if honoured {
+		reads = "honours"
+	}
 	msg := fmt.Sprintf("%s: %s, which %s %s: existing users are identified by their %s claim, and userIDClaim %s would give every one of them a second, empty account at the next login: set userIDClaim: %s to keep the accounts",
-		field, setBy, version, map[bool]string{true: "honours", false: "ignores"}[honoured], existing, p.UserIDClaim, existing)
+		field, setBy, version, reads, existing, p.UserIDClaim, existing)
 	if p.UserIDClaimDefaulted {
 		return nil, fmt.Errorf("%s", msg)
 	}
