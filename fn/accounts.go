@@ -132,8 +132,8 @@ var socialBackends = map[string]string{
 	"social_core.backends.open_id_connect.OpenIdConnectAuth": "oidc",
 }
 
-// storedBackends lists the social-auth backends REMOTE_AUTH_BACKEND names: their class, and the name they store
-// users under ("" when netbox-sso does not know it). NetBox's own backends (header and local logins) are left out.
+// storedBackends lists the social-core backends REMOTE_AUTH_BACKEND names: their class, and the name they store
+// users under ("" when netbox-sso does not know it). Other backends (NetBox's header login, LDAP) are left out.
 func storedBackends(v *yaml.RNode) (classes, names []string) {
 	var list []string
 	switch v.YNode().Kind {
@@ -147,8 +147,8 @@ func storedBackends(v *yaml.RNode) (classes, names []string) {
 		}
 	}
 	for _, class := range list {
-		if strings.HasPrefix(class, "netbox.") || strings.HasPrefix(class, "django.") || class == "" {
-			continue
+		if !strings.HasPrefix(class, "social_core.backends.") {
+			continue // NetBox's, Django's and other non-social backends (LDAP) keep no social-auth rows
 		}
 		classes = append(classes, class)
 		names = append(names, socialBackends[class])

@@ -137,6 +137,7 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 			err: []string{"spec.provider.type: ", "AzureADOAuth2", "netbox-sso cannot keep them yet"}},
 		{name: "a second social backend", image: "netbox:v4.6.8", backend: `["social_core.backends.keycloak.KeycloakOAuth2", "social_core.backends.github.GithubOAuth2"]`, typ: "keycloak",
 			warn: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND also names social_core.backends.github.GithubOAuth2", "its users cannot log in any more"}},
+		{name: "an LDAP backend", image: "netbox:v4.6.8", backend: `["netbox.authentication.LDAPBackend", "django_auth_ldap.backend.LDAPBackend"]`, typ: "oidc", noWarn: "spec.provider"},
 		{name: "NetBox's own backends only", image: "netbox:v4.6.8", backend: `["netbox.authentication.RemoteUserBackend"]`, typ: "oidc", noWarn: "spec.provider"},
 	}
 	for _, c := range cases {
