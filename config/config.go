@@ -43,7 +43,9 @@ type Provider struct {
 	PublicKey       string     `json:"publicKey,omitempty"`
 	Scopes          []string   `json:"scopes,omitempty"`
 	UserIDClaim     string     `json:"userIDClaim,omitempty"`
-	ButtonLabel     string     `json:"buttonLabel,omitempty"`
+	// UserIDClaimDefaulted says that userIDClaim was left out and holds the type's default.
+	UserIDClaimDefaulted bool   `json:"-"`
+	ButtonLabel          string `json:"buttonLabel,omitempty"`
 }
 
 type SecretRef struct {
@@ -95,6 +97,7 @@ func (c *Config) applyDefaults() {
 		p.Scopes = append([]string(nil), DefaultScopes...)
 	}
 	if p.UserIDClaim == "" {
+		p.UserIDClaimDefaulted = true
 		// preferred_username is what social-auth-core 4.8.1 uses for Keycloak whatever ID_KEY says,
 		// so the default keeps existing users' ids stable when NetBox moves to a newer social-auth-core.
 		p.UserIDClaim = "preferred_username"

@@ -38,6 +38,10 @@ type Summary struct {
 	Mounts    map[string][]string // workload → "volume at path"
 	Checksum  string
 	Workloads []string
+
+	PublicURL     string   // NetBox's public URL as netbox-sso knows it ("" when it does not)
+	PublicURLFrom string   // spec.netboxURL, or the Ingress or HTTPRoute it was read from
+	RedirectURIs  []string // what NetBox sends the identity provider as redirect_uri
 }
 
 // Transform wires SSO into the NetBox instance the config chooses (spec.release, spec.namespace,
@@ -63,14 +67,37 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	if name == "" {
 		name = objectName(chartCM.GetName())
 	}
-	p, err := newPlan(cfg.Config, rel, chartCM, name, carriesHelmFilenames(nodes))
+
+	// Users the hand-wired setup stored must keep matching their accounts.
+	loaded := loadedSettings(nodes, rel)
+	accountNotes, err := accountFindings(loaded, rel.Web, &cfg.Spec.Provider)
+	if err != nil {
+		return nil, err
+	}
+
+	// Where users reach NetBox: spec.netboxURL, or else what the input's Ingress and HTTPRoute objects show.
+	basePath := ""
+	if b, ok := loaded["BASE_PATH"]; ok && b.value.YNode().Kind == yaml.ScalarNode {
+		basePath = yaml.GetValue(b.value)
+	}
+	public := decidePublicURL(cfg.Config, publicRoutes(nodes, rel), basePath)
+	effective := cfg.Config
+	if cfg.Spec.NetBoxURL == "" && public.netboxURL != "" {
+		withURL := *cfg.Config
+		withURL.Spec.NetBoxURL = public.netboxURL
+		effective = &withURL
+	}
+
+	p, err := newPlan(effective, rel, chartCM, name, carriesHelmFilenames(nodes))
 	if err != nil {
 		return nil, err
 	}
 
 	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
-	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader)
+	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader, settingKeys(p.settings))
+	warnings = append(warnings, accountNotes...)
 	warnings = append(warnings, cfg.Warnings...)
+	warnings = append(warnings, public.warnings...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {
 		warnings = append(warnings, w)
 	}
@@ -82,7 +109,8 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	warnings = append(warnings, own.warnings...)
 
 	changed := map[int]bool{}
-	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{}}
+	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{},
+		PublicURL: public.netboxURL, PublicURLFrom: public.source, RedirectURIs: public.redirectURIs}
 	for _, w := range rel.Workloads() {
 		ch, err := p.wire(w)
 		if err != nil {
@@ -255,9 +283,27 @@ func Relevant(n *yaml.RNode) bool {
 		if data, _ := n.Pipe(yaml.Lookup("data", "configuration.py")); data != nil {
 			return true
 		}
-		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsAuthSettings(n)
 	case "Secret":
 		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+	case "Ingress", "HTTPRoute", "Gateway":
+		return true // where users reach NetBox
+	}
+	return false
+}
+
+// holdsAuthSettings says whether a ConfigMap holds a YAML file with authentication settings: one that an
+// extraConfig entry may mount, whose settings decide how existing users were stored.
+func holdsAuthSettings(n *yaml.RNode) bool {
+	data, _ := n.Pipe(yaml.Lookup("data"))
+	if data == nil || data.YNode().Kind != yaml.MappingNode {
+		return false
+	}
+	c := data.YNode().Content
+	for i := 0; i+1 < len(c); i += 2 {
+		if strings.HasSuffix(c[i].Value, ".yaml") && (strings.Contains(c[i+1].Value, "SOCIAL_AUTH_") || strings.Contains(c[i+1].Value, "REMOTE_AUTH_")) {
+			return true
+		}
 	}
 	return false
 }

@@ -183,3 +183,15 @@ func scalarStyle(s string) yaml.Style {
 	}
 	return yaml.DoubleQuotedStyle
 }
+
+// settingKeys are the top-level names of a settings file Settings wrote.
+func settingKeys(settings string) map[string]bool {
+	keys := map[string]bool{}
+	if n, err := yaml.Parse(settings); err == nil {
+		fields, _ := n.Fields()
+		for _, f := range fields {
+			keys[f] = true
+		}
+	}
+	return keys
+}

@@ -29,8 +29,35 @@ var remoteAuthValues = []struct {
 
 var extraKey = regexp.MustCompile(`^extra-(\d+)\.yaml$`)
 
+// storedEffects are the social-auth settings (after SOCIAL_AUTH_ or SOCIAL_AUTH_<BACKEND>_) that decide what
+// NetBox's database keeps of a user: how a new user's username is formed and which of a user's fields each login
+// updates (social_core.pipeline.user: get_username, user_details), the claims user details come from
+// (OpenIdConnectAuth *_KEY), and what is stored as extra data. netbox-sso does not set them, so a hand-wired value
+// stays in effect after the takeover, and deleting it would change how accounts are made from then on.
+var storedEffects = []string{
+	"USER_FIELDS", "USERNAME_IS_FULL_EMAIL", "SLUGIFY_USERNAMES", "SLUGIFY_FUNCTION", "CLEAN_USERNAMES", "UUID_LENGTH",
+	"FORCE_EMAIL_LOWERCASE", "USER_FIELD_MAPPING", "PROTECTED_USER_FIELDS", "NO_DEFAULT_PROTECTED_USER_FIELDS",
+	"IMMUTABLE_USER_FIELDS", "USERNAME_KEY", "EMAIL_KEY", "FIRST_NAME_KEY", "LAST_NAME_KEY", "FULLNAME_KEY", "EXTRA_DATA",
+}
+
+// overriddenByNetBox are the social-auth settings NetBox sets after reading the configuration
+// (netbox/netbox/settings.py), so a configured value does nothing.
+var overriddenByNetBox = map[string]bool{
+	"SOCIAL_AUTH_JSONFIELD_ENABLED": true, "SOCIAL_AUTH_CLEAN_USERNAME_FUNCTION": true, "SOCIAL_AUTH_USER_MODEL": true,
+}
+
+func hasStoredEffect(setting string) bool {
+	for _, s := range storedEffects {
+		if setting == "SOCIAL_AUTH_"+s || strings.HasSuffix(setting, "_"+s) {
+			return true
+		}
+	}
+	return false
+}
+
 // handWired inspects the release's ConfigMap and workloads and returns the findings, plain-text secrets first.
-func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool) []string {
+// written holds the settings netbox-sso writes, which win over hand-wired ones.
+func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool, written map[string]bool) []string {
 	var secrets, others []string
 	where := describe(cmIndex, cm)
 
@@ -51,20 +78,42 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 		}
 		values := fmt.Sprintf("extraConfig[%s].values", m[1])
 		fields, _ := settings.Fields()
-		var social []string
+		var social, kept, inert, left []string
 		for _, f := range fields {
 			switch {
 			case strings.HasPrefix(f, "SOCIAL_AUTH_") && strings.Contains(f, "SECRET"):
 				secrets = append(secrets, fmt.Sprintf(
 					"%s key %s holds %s in plain text: delete %s.%s from your values and rotate the client secret; netbox-sso reads the secret from a Secret instead",
 					where, key, f, values, f))
-			case strings.HasPrefix(f, "SOCIAL_AUTH_") || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
+			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
 				social = append(social, f)
+			case overriddenByNetBox[f]:
+				inert = append(inert, f)
+			case strings.HasPrefix(f, "SOCIAL_AUTH_") && hasStoredEffect(f):
+				kept = append(kept, f)
+			case strings.HasPrefix(f, "SOCIAL_AUTH_"):
+				left = append(left, f)
 			}
 		}
 		if len(social) > 0 {
 			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso now manages: delete them from %s",
 				where, key, strings.Join(social, ", "), values))
+		}
+		if len(inert) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which NetBox overrides (its settings.py sets them after reading the configuration): delete them from %s",
+				where, key, strings.Join(inert, ", "), values))
+		}
+		if len(kept) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them in %s (deleting them changes the usernames and fields of users from then on)",
+				where, key, strings.Join(kept, ", "), values))
+		}
+		if len(left) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso does not set, so they stay in effect: keep them in %s only if you still need them",
+				where, key, strings.Join(left, ", "), values))
+		}
+		if p, _ := settings.Pipe(yaml.Get("SOCIAL_AUTH_PIPELINE")); p != nil && strings.Contains(mustString(p), "associate_by_email") {
+			others = append(others, fmt.Sprintf("%s key %s: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address (associate_by_email); netbox-sso's pipeline does not, because an identity provider may pass on an unverified address: an existing account that has never logged in through single sign-on gets a second account instead",
+				where, key))
 		}
 	}
 
@@ -129,4 +178,9 @@ func isEmpty(v *yaml.RNode) bool {
 func isDefaultBackend(v *yaml.RNode) bool {
 	s, _ := v.String()
 	return strings.Contains(s, "netbox.authentication.RemoteUserBackend") && !strings.Contains(s, ",")
+}
+
+func mustString(n *yaml.RNode) string {
+	s, _ := n.String()
+	return s
 }

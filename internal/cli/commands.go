@@ -3,9 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/fn"
 	"github.com/netbox-sso/netbox-sso/keycloak"
 	"github.com/netbox-sso/netbox-sso/schema"
 )
@@ -66,7 +68,7 @@ func runKeycloakClient(args []string, env Env) int {
 		return 1
 	}
 	client, warnings := keycloak.Client(cfg.Config)
-	for _, w := range warnings {
+	for _, w := range append(cfg.Warnings, warnings...) {
 		warn(env, w)
 	}
 	out, err := json.MarshalIndent(client, "", "  ")
@@ -100,6 +102,7 @@ func runExplain(args []string, env Env) int {
 	rel := r.outcome.Release
 	fmt.Fprintf(w, "Release %q (namespace %q, web Deployment %q), provider %s at %s\n\n", rel.Name, rel.Namespace, rel.Deployment,
 		r.cfg.Spec.Provider.Type, r.cfg.Spec.Provider.IssuerURL)
+	writeRedirectURIs(w, s, r.cfg.Config)
 	fmt.Fprintln(w, "Objects added:")
 	for _, a := range s.Added {
 		fmt.Fprintln(w, "  "+a)
@@ -151,4 +154,22 @@ func secretSource(c *config.Config) string {
 		return fmt.Sprintf("Secret %s, key %s", ref.Name, ref.Key)
 	}
 	return "inline clientSecret, stored in the generated Secret"
+}
+
+// writeRedirectURIs says what NetBox will send the identity provider as redirect_uri, and where netbox-sso knows
+// the public URL from.
+func writeRedirectURIs(w io.Writer, s *fn.Summary, c *config.Config) {
+	if len(s.RedirectURIs) == 0 {
+		fmt.Fprintf(w, "Redirect URI NetBox sends: <scheme>://<host users open>/oauth/complete/%s/ (set spec.netboxURL, or render an Ingress, for netbox-sso to know it)\n\n", fn.BackendName(c.Spec.Provider.Type))
+		return
+	}
+	if s.PublicURLFrom != "" {
+		fmt.Fprintf(w, "Redirect URI NetBox sends (public URL from %s):\n", s.PublicURLFrom)
+	} else {
+		fmt.Fprintln(w, "Redirect URIs NetBox sends, by the host users open (see the warnings):")
+	}
+	for _, u := range s.RedirectURIs {
+		fmt.Fprintln(w, "  "+u)
+	}
+	fmt.Fprintln(w)
 }
