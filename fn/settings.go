@@ -22,7 +22,8 @@ const (
 )
 
 // Pipeline is SOCIAL_AUTH_PIPELINE: NetBox's default steps, with the allow-list check before any account is
-// looked up or created, and the role sync after the user's details are saved.
+// looked up or created, the account check (only the identity's own account, bound to its subject) before the
+// identity is linked to an account, and the role sync after the user's details are saved.
 var Pipeline = []string{
 	"social_core.pipeline.social_auth.social_details",
 	"social_core.pipeline.social_auth.social_uid",
@@ -31,6 +32,7 @@ var Pipeline = []string{
 	"social_core.pipeline.social_auth.social_user",
 	"social_core.pipeline.user.get_username",
 	"social_core.pipeline.user.create_user",
+	moduleImport + ".pipeline.check_account",
 	"social_core.pipeline.social_auth.associate_user",
 	"netbox.authentication.user_default_groups_handler",
 	"social_core.pipeline.social_auth.load_extra_data",

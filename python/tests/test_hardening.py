@@ -1,0 +1,317 @@
+"""Login hardening (issue 14): whole logins through social_django's views, as a browser would make them.
+
+* Starting SSO in a browser that is logged in already never links the
+  identity-provider account to the logged-in account: the login ends as a
+  clean login of the IdP user, or as a refusal; never a 500.
+* A refused or failed login lands on the login page with one short message,
+  the reason is in the log; with and without social-auth's exception
+  middleware (NetBox adds it from 4.6.3 only).
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.contrib.auth import get_user_model
+from social_django.models import Partial, UserSocialAuth
+from social_django.utils import load_backend, load_strategy
+
+from netbox.netbox_sso.refusals import MESSAGES, Refusal  # the name NetBox imports the module by
+
+from .conftest import LoginResult, has_is_staff, keycloak_claims
+from .pages import assert_refused, landing
+
+pytestmark = pytest.mark.django_db
+
+BACKENDS = ["keycloak", "oidc"]
+SOCIAL_CORE = tuple(int(part) for part in version("social-auth-core").split(".")[:2])
+SOCIAL_APP_DJANGO = tuple(int(part) for part in version("social-auth-app-django").split(".")[:2])
+
+EXCEPTION_MIDDLEWARE = "social_django.middleware.SocialAuthExceptionMiddleware"
+
+
+@pytest.fixture(params=["no-middleware", "exception-middleware"])
+def middleware(request, settings):
+    """Both kinds of NetBox: without social-auth's exception middleware (before 4.6.3) and with it."""
+    if request.param == "exception-middleware":
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, EXCEPTION_MIDDLEWARE]
+    return request.param
+
+
+def start(client, backend):
+    """Start SSO as NetBox's login button does: a GET link up to NetBox 4.6 (social-app-django 5), a POST form after."""
+    if SOCIAL_APP_DJANGO < (6, 0):
+        return client.get(f"/oauth/login/{backend}/")
+    return client.post(f"/oauth/login/{backend}/")
+
+
+def sso_login(client, idp, backend="keycloak", claims=None, *, logout=False):
+    """One SSO login in the browser as it is (logged in or not): start, IdP login with ``claims``, callback."""
+    if logout:
+        client.logout()
+    claims = keycloak_claims() if claims is None else claims
+    begin = start(client, backend)
+    assert begin.status_code == 302, begin
+    query = parse_qs(urlparse(begin["Location"]).query)
+    assert "state" in query, f"the login did not reach the identity provider: {begin['Location']}"
+    nonce = query.get("nonce", [None])[0]
+    if backend == "keycloak":
+        idp.next_login(access=claims)
+    else:
+        idp.next_login(id_token=claims, userinfo=claims, nonce=nonce)
+    response = client.get(f"/oauth/complete/{backend}/", {"code": "code-1", "state": query["state"][0]})
+    return LoginResult(response, session_user(client))
+
+
+def session_user(client):
+    user_id = client.session.get("_auth_user_id")
+    return get_user_model().objects.get(pk=user_id) if user_id else None
+
+
+def local_account(client, username="admin", superuser=True):
+    """A local NetBox account, logged in with its password through Django's login (NetBox's login form)."""
+    User = get_user_model()
+    make = User.objects.create_superuser if superuser else User.objects.create_user
+    user = make(username=username, email=f"{username}@local.example", password="local-Passw0rd")
+    assert client.login(username=username, password="local-Passw0rd")
+    assert session_user(client) == user
+    return user
+
+
+def links_of(user):
+    return list(UserSocialAuth.objects.filter(user=user).values_list("provider", "uid"))
+
+
+def rights(user):
+    user.refresh_from_db()
+    return (
+        user.is_superuser,
+        getattr(user, "is_staff", None),
+        user.email,
+        sorted(user.groups.values_list("name", flat=True)),
+    )
+
+
+# --- point 1: SSO started in a browser that is logged in -------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("superuser", [True, False], ids=["local-superuser", "local-user"])
+def test_sso_while_logged_in_locally_logs_in_the_idp_user_and_links_nothing_to_the_local_account(
+    client, idp, sso, sso_log, backend, superuser
+):
+    sso.update(superuser_groups=["administrator"], netbox_groups=[{"from": "ops", "to": ["Ops"]}], prune_groups=True)
+    admin = local_account(client, "admin", superuser=superuser)
+    before = rights(admin)
+
+    result = sso_login(client, idp, backend, keycloak_claims("eve", groups=["/ops"]))
+
+    assert result.response.status_code == 302
+    assert result.response["Location"] == "/"
+    assert result.user is not None and result.user.username == "eve"  # the browser is now eve's
+    assert result.user.pk != admin.pk
+    assert links_of(admin) == []  # nothing linked to the local account
+    assert links_of(result.user) == [(backend, "eve" if backend == "keycloak" else "sub-eve")]
+    assert rights(admin) == before  # the local account's flags, e-mail and groups are untouched
+    assert sorted(result.user.groups.values_list("name", flat=True)) == ["Ops"]
+    switched = [r.getMessage() for r in sso_log.records if "session ended" in r.getMessage()]
+    assert switched and "eve" in switched[0] and "admin" in switched[0]
+
+    # the next SSO login of eve, from a fresh browser, lands in her own account, not in admin's
+    again = sso_login(client, idp, backend, keycloak_claims("eve", groups=["/ops"]), logout=True)
+    assert again.user.pk == result.user.pk
+    assert rights(admin) == before
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sso_while_logged_in_as_another_sso_user_switches_to_the_idp_user(client, idp, sso, backend):
+    alice = sso_login(client, idp, backend, keycloak_claims("alice"), logout=True).user
+    bob = sso_login(client, idp, backend, keycloak_claims("bob")).user  # alice's browser, bob at the IdP
+
+    assert bob is not None and bob.username == "bob"
+    assert links_of(alice) == [(backend, "alice" if backend == "keycloak" else "sub-alice")]
+    assert links_of(bob) == [(backend, "bob" if backend == "keycloak" else "sub-bob")]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sso_while_logged_in_as_an_account_the_idp_user_already_has_elsewhere(client, idp, sso, backend):
+    """The IdP user is linked to her own account already: social-core would raise AuthAlreadyAssociated (a 500)."""
+    eve = sso_login(client, idp, backend, keycloak_claims("eve"), logout=True).user
+    client.logout()
+    admin = local_account(client, "admin")
+
+    result = sso_login(client, idp, backend, keycloak_claims("eve"))
+
+    assert result.user.pk == eve.pk
+    assert links_of(admin) == []
+    assert UserSocialAuth.objects.count() == 1
+
+
+def test_sso_user_named_like_the_logged_in_local_admin_gets_an_account_of_her_own(client, idp, sso):
+    admin = local_account(client, "admin")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("admin", groups=[]))
+
+    assert result.user is not None and result.user.pk != admin.pk
+    assert result.user.username.startswith("admin") and result.user.username != "admin"
+    assert links_of(admin) == []
+    assert admin.is_superuser and not UserSocialAuth.objects.get().user.is_superuser
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sso_again_as_the_same_user_keeps_the_account(client, idp, sso, backend):
+    first = sso_login(client, idp, backend, keycloak_claims("carol"), logout=True).user
+    again = sso_login(client, idp, backend, keycloak_claims("carol"))  # logged in as carol, SSO as carol
+
+    assert again.response.status_code == 302
+    assert again.user.pk == first.pk
+    assert UserSocialAuth.objects.count() == 1
+
+
+def test_sso_while_logged_in_then_refused_keeps_the_local_session_and_links_nothing(client, idp, sso):
+    sso.update(allowed_groups=["netbox-users"])
+    admin = local_account(client, "admin")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("mallory", groups=["/contractors"]))
+
+    where, shown = landing(client, result.response)
+    assert (where, shown) == ("/login/", [MESSAGES["denied"]])
+    assert session_user(client) == admin  # the refusal did not change who is logged in
+    assert not UserSocialAuth.objects.exists()
+    assert not get_user_model().objects.filter(username="mallory").exists()
+
+
+@pytest.mark.parametrize("where", ["session", "request"])
+@pytest.mark.parametrize("logged_in", [True, False], ids=["logged-in", "anonymous"])
+def test_a_saved_paused_pipeline_is_never_resumed(client, idp, sso, sso_log, logged_in, where):
+    """social-core resumes a paused pipeline named by partial_token (session or request) with its saved arguments."""
+    admin = local_account(client, "admin") if logged_in else None
+    Partial.objects.create(
+        token="paused-1",
+        backend="keycloak",
+        next_step=9,  # associate_user
+        data={"args": [], "kwargs": {"uid": "eve", "response": keycloak_claims("eve"), "details": {}}},
+    )
+    params = {}
+    if where == "session":
+        session = client.session
+        session["partial_pipeline_token"] = "paused-1"
+        session.save()
+    else:
+        params["partial_token"] = "paused-1"
+    response = client.get("/oauth/complete/keycloak/", params)
+
+    where_to, shown = landing(client, response)
+    assert where_to == "/login/"
+    assert not UserSocialAuth.objects.exists()
+    assert session_user(client) == admin
+    resumed = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and "never pauses" in r.getMessage()]
+    if where == "request" and SOCIAL_CORE >= (5, 0):
+        # social-auth-core 5 halts a resumption named only by the request itself, before any backend code
+        assert shown == [] and not resumed
+    else:
+        assert shown == [MESSAGES["restart"]] and len(resumed) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pipeline_refuses_an_account_it_did_not_find_or_create(client, idp, sso, backend):
+    """Any other way a logged-in account reaches the pipeline: check_account stops associate_user."""
+    admin = get_user_model().objects.create_superuser("admin", "admin@local.example", "x")
+    strategy = load_strategy()
+    auth = load_backend(strategy, backend, redirect_uri="/oauth/complete/")
+    claims = keycloak_claims("eve")
+    with pytest.raises(Refusal) as info:
+        strategy.authenticate(auth, response=claims, user=admin)
+    assert "admin" in str(info.value) and info.value.kind == "account"
+    assert not UserSocialAuth.objects.exists()
+
+
+# --- point 3: what the user sees on refusal -------------------------------------------------------
+
+
+def test_refusal_page_for_an_unlisted_user(client, idp, sso, sso_log, middleware):
+    sso.update(allowed_groups=["netbox-users"])
+    result = sso_login(client, idp, "keycloak", keycloak_claims("mallory", groups=["/contractors"]), logout=True)
+    shown = assert_refused(client, result, "denied")
+    assert "allowed" not in shown.lower() or "netbox-users" not in shown
+    lines = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and "mallory" in r.getMessage()]
+    assert len(lines) == 1 and "netbox-users" in lines[0].getMessage()
+
+
+def test_refusal_page_when_the_user_cancels_at_the_idp(client, idp, sso, sso_log, middleware):
+    begin = start(client, "keycloak")
+    state = parse_qs(urlparse(begin["Location"]).query)["state"][0]
+    response = client.get("/oauth/complete/keycloak/", {"error": "access_denied", "state": state})
+    assert_refused(client, LoginResult(response, session_user(client)), "canceled")
+    assert any("cancelled" in r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso")
+
+
+@pytest.mark.parametrize("state", [None, "not-the-state"], ids=["no-state", "wrong-state"])
+def test_refusal_page_for_a_stale_or_foreign_callback(client, idp, sso, sso_log, middleware, state):
+    start(client, "keycloak")
+    params = {"code": "code-1"}
+    if state:
+        params["state"] = state
+    response = client.get("/oauth/complete/keycloak/", params)
+    assert_refused(client, LoginResult(response, session_user(client)), "restart")
+    assert any("state" in r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_refusal_page_when_the_idp_is_unreachable(client, idp, sso, settings, sso_log, middleware, backend):
+    dead = "http://127.0.0.1:9/realms/test"  # the discard port: nothing listens
+    if backend == "keycloak":
+        settings.SOCIAL_AUTH_KEYCLOAK_ACCESS_TOKEN_URL = dead + "/protocol/openid-connect/token"
+        begin = start(client, backend)
+        state = parse_qs(urlparse(begin["Location"]).query)["state"][0]
+        response = client.get(f"/oauth/complete/{backend}/", {"code": "c", "state": state})
+    else:
+        from netbox.netbox_sso.backends import OpenIdConnectAuth
+
+        settings.SOCIAL_AUTH_OIDC_OIDC_ENDPOINT = dead  # discovery fails when the login starts
+        OpenIdConnectAuth(load_strategy()).oidc_config.invalidate()  # social-core keeps discovery for a day
+        try:
+            response = start(client, backend)
+        finally:
+            OpenIdConnectAuth(load_strategy()).oidc_config.invalidate()
+    assert_refused(client, LoginResult(response, session_user(client)), "failed")
+    (line,) = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and r.levelname == "ERROR"]
+    assert "cannot reach the identity provider" in line.getMessage() and "issuerURL" in line.getMessage()
+
+
+def test_an_unexpected_error_in_a_step_is_a_page_not_a_500(client, idp, sso, sso_log, middleware, monkeypatch):
+    from netbox.netbox_sso import pipeline
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail /opt/netbox/netbox/netbox_sso/pipeline.py SOCIAL_AUTH_NETBOX_SSO")
+
+    monkeypatch.setattr(pipeline, "sync_roles", broken)
+    result = sso_login(client, idp, "keycloak", keycloak_claims("olga"), logout=True)
+
+    shown = assert_refused(client, result, "failed")
+    assert "internal detail" not in shown and "/opt/" not in shown
+    (line,) = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and r.levelname == "ERROR"]
+    assert "RuntimeError" in line.getMessage() and line.exc_info  # the traceback is in the log
+
+
+def test_inactive_account_is_told_so(client, idp, sso, middleware):
+    eve = sso_login(client, idp, "keycloak", keycloak_claims("eve"), logout=True).user
+    get_user_model().objects.filter(pk=eve.pk).update(is_active=False)
+    result = sso_login(client, idp, "keycloak", keycloak_claims("eve"), logout=True)
+    assert_refused(client, result, "inactive")
+
+
+def test_messages_carry_no_internal_detail():
+    for message in MESSAGES.values():
+        assert len(message) < 120
+        for detail in ("spec.", "SOCIAL_AUTH", "/", "claim", "token", "Error", "Exception"):
+            assert detail not in message
+
+
+def test_lines_reach_the_log_at_their_level(client, idp, sso, sso_log):
+    sso.update(allowed_groups=["netbox-users"])
+    sso_login(client, idp, "keycloak", keycloak_claims("mallory", groups=[]), logout=True)
+    (line,) = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and "refusing login" in r.getMessage()]
+    assert line.levelno == logging.WARNING
+    assert has_is_staff() in (True, False)  # both user-model shapes run this file
