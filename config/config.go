@@ -40,6 +40,8 @@ type Provider struct {
 	Scopes          []string   `json:"scopes,omitempty"`
 	UserIDClaim     string     `json:"userIDClaim,omitempty"`
 	ButtonLabel     string     `json:"buttonLabel,omitempty"`
+	// ClockSkewSeconds is the tolerance for token times (exp, iat, nbf); NetBox gets it as JWT_LEEWAY.
+	ClockSkewSeconds *int `json:"clockSkewSeconds,omitempty"`
 }
 
 type SecretRef struct {
@@ -82,6 +84,9 @@ const (
 // Defaults filled in by Load where the config leaves a field out.
 var (
 	DefaultScopes = []string{"openid", "profile", "email"}
+	// DefaultClockSkewSeconds tolerates clocks a minute apart (Spring Security's JWT validators use the same
+	// 60 s); PyJWT, which checks the tokens inside NetBox, tolerates none by default.
+	DefaultClockSkewSeconds = 60
 )
 
 func (c *Config) applyDefaults() {
@@ -97,6 +102,10 @@ func (c *Config) applyDefaults() {
 		if p.Type == OIDC {
 			p.UserIDClaim = "sub"
 		}
+	}
+	if p.ClockSkewSeconds == nil {
+		skew := DefaultClockSkewSeconds
+		p.ClockSkewSeconds = &skew
 	}
 	if p.ButtonLabel == "" {
 		p.ButtonLabel = "Keycloak"

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -77,6 +78,7 @@ func Settings(cfg *config.Config) string {
 	}
 	m.add(b.prefix+"SCOPE", p.Scopes)
 	m.add(b.prefix+"ID_KEY", p.UserIDClaim)
+	m.add(b.prefix+"JWT_LEEWAY", *p.ClockSkewSeconds) // social-core's tolerance for exp/iat/nbf, in seconds
 	if strings.HasPrefix(s.NetBoxURL, "https://") {
 		m.add("SOCIAL_AUTH_REDIRECT_IS_HTTPS", true)
 	}
@@ -136,6 +138,8 @@ func toNode(v any) *yaml.Node {
 		return t.n
 	case string:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t, Style: scalarStyle(t)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(t)}
 	case bool:
 		if t {
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import time
 
+import jwt
 from django.contrib.auth import login as django_login
 from django.utils.http import url_has_allowed_host_and_scheme
 from social_core.backends.keycloak import KeycloakOAuth2 as _KeycloakOAuth2
@@ -313,6 +314,35 @@ class KeycloakOAuth2(_LoginMixin, _ClientSecretFileMixin, _UserIdMixin, _Keycloa
         if key.startswith("-----BEGIN"):
             return key
         return f"-----BEGIN PUBLIC KEY-----\n{key}\n-----END PUBLIC KEY-----"
+
+    def issuer(self) -> str | None:
+        """The realm URL, from the authorization URL netbox-sso writes (<issuerURL>/protocol/openid-connect/auth).
+
+        None (no issuer check) when the setting has another shape, e.g. set by hand.
+        """
+        url = self.setting("AUTHORIZATION_URL", None)
+        suffix = "/protocol/openid-connect/auth"
+        if isinstance(url, str) and url.endswith(suffix):
+            return url[: -len(suffix)]
+        return None
+
+    def user_data(self, access_token, *args, **kwargs):
+        """The access token's claims, checked as social-core does (key, RS256, audience) and also for the issuer.
+
+        social-core decodes the same way on 4.8.x and 5.x but 5.x wraps PyJWT's
+        errors in AuthTokenError; this lets them through on every version, for
+        ``refusals.token_problem`` to name. Clock skew: ``clock_skew()``.
+        """
+        issuer = self.issuer()
+        return jwt.decode(
+            access_token,
+            key=self.public_key(),
+            algorithms=[self.algorithm()],
+            audience=self.audience(),
+            issuer=issuer,
+            options={"verify_iss": issuer is not None},
+            leeway=self.clock_skew(),
+        )
 
 
 class OpenIdConnectAuth(_LoginMixin, _ClientSecretFileMixin, _UserIdMixin, _OpenIdConnectAuth):

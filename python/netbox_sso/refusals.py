@@ -227,9 +227,13 @@ def _jwt_problem(backend, error: jwt.PyJWTError) -> str:
         return f"the {token} lacks the {error.claim!r} claim, which must be there: check the client's mappers"
     if isinstance(error, jwt.InvalidIssuedAtError):
         return f"the {token}'s iat claim is not a number: the identity provider sent a malformed token"
+    if isinstance(error, jwt.DecodeError) and "claim" in str(error):
+        return (f"the {token} has a malformed claim ({error}): check the identity provider's protocol mappers "
+                "that set it")
     if isinstance(error, jwt.DecodeError):
-        return (f"the {token} is not a well-formed signed JWT ({error}); with Keycloak, the client must issue JWT "
-                "access tokens (turn off lightweight access tokens for it)")
+        fix = (" the Keycloak client must issue JWT access tokens (turn off lightweight access tokens for it)"
+               if name == "keycloak" else " check that spec.provider.issuerURL points at an OpenID Connect provider")
+        return f"the {token} is not a well-formed signed JWT ({error}):{fix}"
     return f"the {token} was rejected ({type(error).__name__}: {error})"
 
 

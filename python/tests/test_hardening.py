@@ -315,3 +315,106 @@ def test_lines_reach_the_log_at_their_level(client, idp, sso, sso_log):
     (line,) = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and "refusing login" in r.getMessage()]
     assert line.levelno == logging.WARNING
     assert has_is_staff() in (True, False)  # both user-model shapes run this file
+
+
+# --- point 2: token errors and clock skew --------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def plain_tokens(idp):
+    """Tests here change how the identity provider signs; the next test gets plain RS256 tokens again."""
+    yield
+    idp.algorithm = "RS256"
+    idp.mangle = None
+
+
+def now() -> int:
+    import time
+
+    return int(time.time())
+
+
+def token_refusal(client, result, sso_log) -> str:
+    """The login was refused with the generic page and one ERROR line; returns that line."""
+    assert_refused(client, result, "failed")
+    lines = [r for r in sso_log.records if r.name == "netbox.netbox_sso" and r.levelno >= logging.WARNING]
+    assert len(lines) == 1, [r.getMessage() for r in lines]
+    assert lines[0].levelno == logging.ERROR
+    return lines[0].getMessage()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "times",
+    [
+        pytest.param(lambda t: {"iat": t + 5}, id="iat-5s-ahead"),
+        pytest.param(lambda t: {"iat": t + 50, "nbf": t + 50}, id="iat-and-nbf-50s-ahead"),
+        pytest.param(lambda t: {"iat": t - 310, "exp": t - 10}, id="expired-10s-ago"),
+    ],
+)
+def test_small_clock_skew_is_tolerated(client, idp, sso, backend, times):
+    claims = {**keycloak_claims("skew"), **times(now())}
+    result = sso_login(client, idp, backend, claims, logout=True)
+    assert result.user is not None and result.user.username == "skew"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_clock_skew_setting_is_honoured(client, idp, sso, settings, sso_log, backend):
+    setattr(settings, f"SOCIAL_AUTH_{backend.upper()}_JWT_LEEWAY", 0)
+    result = sso_login(client, idp, backend, {**keycloak_claims("skew"), "iat": now() + 5}, logout=True)
+    line = token_refusal(client, result, sso_log)
+    assert "not valid yet" in line and "clock" in line and "spec.provider.clockSkewSeconds" in line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "change, cause, fix",
+    [
+        (lambda t: {"iat": t + 300}, "not valid yet", "clockSkewSeconds"),
+        (lambda t: {"iat": t - 900, "exp": t - 600}, "expired", "clockSkewSeconds"),
+        (lambda t: {"iss": "https://elsewhere.example.com/realms/test"}, "issuer", "spec.provider.issuerURL"),
+        (lambda t: {"aud": "someone-else"}, "audience", "Audience mapper"),
+        (lambda t: {"exp": "tomorrow"}, "malformed claim", "protocol mappers"),
+    ],
+    ids=["iat-5min-ahead", "expired", "wrong-issuer", "wrong-audience", "malformed-exp"],
+)
+def test_token_errors_are_refusals_with_one_line_naming_cause_and_fix(
+    client, idp, sso, sso_log, middleware, backend, change, cause, fix
+):
+    result = sso_login(client, idp, backend, {**keycloak_claims("tok"), **change(now())}, logout=True)
+    line = token_refusal(client, result, sso_log)
+    assert cause in line.lower() or cause in line
+    assert fix in line
+    assert not get_user_model().objects.filter(username="tok").exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bad_signature(client, idp, sso, sso_log, backend):
+    def flip(token):
+        head, body, signature = token.split(".")
+        return ".".join([head, body, ("A" if signature[0] != "A" else "B") + signature[1:]])
+
+    idp.mangle = flip
+    line = token_refusal(client, sso_login(client, idp, backend, keycloak_claims("sig"), logout=True), sso_log)
+    if backend == "keycloak":
+        assert "stale" in line and "spec.provider.publicKey" in line
+    else:
+        assert "signature" in line and "JWKS" in line
+
+
+def test_wrong_algorithm(client, idp, sso, sso_log):
+    idp.algorithm = "RS384"
+    line = token_refusal(client, sso_login(client, idp, "keycloak", keycloak_claims("alg"), logout=True), sso_log)
+    assert "RS256" in line and "algorithm" in line
+
+
+def test_not_a_jwt(client, idp, sso, sso_log):
+    idp.mangle = lambda token: "opaque-" + token[:12]
+    line = token_refusal(client, sso_login(client, idp, "keycloak", keycloak_claims("opq"), logout=True), sso_log)
+    assert "well-formed" in line and "lightweight" in line
+
+
+def test_oidc_id_token_too_old(client, idp, sso, sso_log):
+    old = {**keycloak_claims("old"), "iat": now() - 900, "exp": now() + 300}
+    line = token_refusal(client, sso_login(client, idp, "oidc", old, logout=True), sso_log)
+    assert "iat" in line and "clock" in line
