@@ -418,3 +418,184 @@ def test_oidc_id_token_too_old(client, idp, sso, sso_log):
     old = {**keycloak_claims("old"), "iat": now() - 900, "exp": now() + 300}
     line = token_refusal(client, sso_login(client, idp, "oidc", old, logout=True), sso_log)
     assert "iat" in line and "clock" in line
+
+
+# --- point 4: the account is bound to the provider's stable subject ------------------------------
+
+
+def subject_of(user):
+    from netbox.netbox_sso import SUBJECT_KEY
+
+    return UserSocialAuth.objects.get(user=user).extra_data.get(SUBJECT_KEY)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_first_login_stores_the_subject(client, idp, sso, backend):
+    user = sso_login(client, idp, backend, keycloak_claims("alice"), logout=True).user
+    assert subject_of(user) == "sub-alice"
+
+
+def test_a_reused_username_does_not_open_the_old_account(client, idp, sso, sso_log):
+    """With userIDClaim preferred_username (the keycloak default) a new person named like an old one."""
+    sso.update(superuser_groups=["administrator"])
+    alice = sso_login(client, idp, "keycloak", keycloak_claims("alice", groups=["/administrator"]), logout=True).user
+
+    impostor = keycloak_claims("alice", groups=[], sub="sub-someone-else")
+    result = sso_login(client, idp, "keycloak", impostor, logout=True)
+
+    assert_refused(client, result, "account")
+    (line,) = [r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso" and "bound to" in r.getMessage()]
+    assert "sub-alice" in line and "sub-someone-else" in line and "nbshell" in line
+    alice.refresh_from_db()
+    assert alice.is_superuser  # nothing of the account was touched
+    # the real alice still gets in
+    assert sso_login(client, idp, "keycloak", keycloak_claims("alice", groups=["/administrator"]), logout=True).user == alice
+
+
+def test_a_token_without_sub_does_not_open_a_bound_account(client, idp, sso):
+    sso_login(client, idp, "keycloak", keycloak_claims("alice"), logout=True)
+    claims = keycloak_claims("alice")
+    del claims["sub"]
+    assert_refused(client, sso_login(client, idp, "keycloak", claims, logout=True), "account")
+
+
+def test_an_account_linked_before_the_subject_was_kept_is_bound_at_its_next_login(client, idp, sso):
+    alice = sso_login(client, idp, "keycloak", keycloak_claims("alice"), logout=True).user
+    from netbox.netbox_sso import SUBJECT_KEY
+
+    link = UserSocialAuth.objects.get(user=alice)
+    link.extra_data.pop(SUBJECT_KEY)  # as left by a netbox-sso that did not keep it
+    link.save()
+
+    assert sso_login(client, idp, "keycloak", keycloak_claims("alice"), logout=True).user == alice
+    assert subject_of(alice) == "sub-alice"
+    result = sso_login(client, idp, "keycloak", keycloak_claims("alice", sub="sub-other"), logout=True)
+    assert_refused(client, result, "account")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("verified", [None, False, "true", 1])
+def test_email_as_user_id_needs_a_verified_address(client, idp, sso, sso_log, backend, verified):
+    sso["user_id_claim"] = "email"
+    claims = keycloak_claims("erin")
+    if verified is not None:
+        claims["email_verified"] = verified
+    result = sso_login(client, idp, backend, claims, logout=True)
+    assert_refused(client, result, "account")
+    assert any("email_verified" in r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso")
+    assert not UserSocialAuth.objects.exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_email_as_user_id_with_a_verified_address(client, idp, sso, backend):
+    sso["user_id_claim"] = "email"
+    user = sso_login(client, idp, backend, keycloak_claims("erin", email_verified=True), logout=True).user
+    assert UserSocialAuth.objects.get(user=user).uid == "erin@example.com"
+
+
+# --- point 5: profile claims of odd types ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"email": ["a@example.com", "b@example.com"]},
+        {"email": {"primary": "a@example.com"}},
+        {"name": None, "given_name": None, "family_name": None},
+        {"name": ["Ann", "Other"]},
+        {"name": 7, "given_name": {"x": 1}, "family_name": True},
+    ],
+    ids=["email-list", "email-object", "names-null", "name-list", "names-odd"],
+)
+def test_odd_profile_claims_are_ignored(client, idp, sso, sso_log, backend, odd):
+    result = sso_login(client, idp, backend, {**keycloak_claims("pia"), **odd}, logout=True)
+    assert result.user is not None and result.user.username == "pia"
+    for claim, value in odd.items():
+        field = {"email": "email", "given_name": "first_name", "family_name": "last_name"}.get(claim)
+        if field and value is not None:
+            assert getattr(result.user, field) in ("", "Pia", "Example")
+            assert any(repr(claim) in r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_username_becomes_text(client, idp, sso, backend):
+    sso["user_id_claim"] = "preferred_username"
+    result = sso_login(client, idp, backend, keycloak_claims("x", preferred_username=1042), logout=True)
+    assert result.user is not None and result.user.username == "1042"
+    assert UserSocialAuth.objects.get(user=result.user).uid == "1042"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("value", [["pia", "other"], {"name": "pia"}, True, 3.5])
+def test_username_of_an_odd_type_is_ignored_or_refused(client, idp, sso, backend, value):
+    claims = {**keycloak_claims("pia"), "preferred_username": value}
+    result = sso_login(client, idp, backend, claims, logout=True)
+    if backend == "keycloak":  # preferred_username is the user id there: no usable id, a refusal
+        assert_refused(client, result, "failed")
+    else:  # the id is sub; the odd username is ignored, social-core makes one up
+        assert result.user is not None and isinstance(result.user.username, str) and result.user.username
+
+
+# --- point 6: grants and revocations reach the log under the chart's default logging ----------------
+
+
+@pytest.fixture
+def chart_default_logging(monkeypatch):
+    """Logging as NetBox configures it from netbox-chart's ``LOGGING: {}``: Django's defaults, which give
+    handlers to the ``django`` loggers only; neither the root logger nor ``netbox`` has one."""
+    import netbox.netbox_sso as module
+
+    def apply():  # called in the test's body: pytest adds its capturing handler to the root when the call starts
+        root = logging.getLogger()
+        monkeypatch.setattr(root, "handlers", [])
+        monkeypatch.setattr(root, "level", logging.WARNING)
+        own = logging.getLogger("netbox.netbox_sso")
+        monkeypatch.setattr(own, "handlers", [])
+        monkeypatch.setattr(own, "level", logging.NOTSET)
+        monkeypatch.setattr(module, "_own_handler", None)
+        for name in ("netbox", "netbox.netbox_sso"):
+            assert not logging.getLogger(name).hasHandlers()
+
+    return apply
+
+
+def test_rights_changes_are_in_the_log_under_chart_defaults(client, idp, sso, chart_default_logging, capsys):
+    chart_default_logging()
+    sso.update(superuser_groups=["administrator"], netbox_groups=[{"from": "ops", "to": ["Ops"]}], prune_groups=True)
+    sso_login(client, idp, "keycloak", keycloak_claims("gus", groups=["/administrator", "/ops"]), logout=True)
+    sso_login(client, idp, "keycloak", keycloak_claims("gus", groups=[]), logout=True)
+
+    err = capsys.readouterr().err
+    grant = [line for line in err.splitlines() if "user gus" in line and "is_superuser=True" in line]
+    revoke = [line for line in err.splitlines() if "user gus" in line and "is_superuser=False" in line]
+    assert grant and "added to Ops" in grant[0] and " INFO netbox.netbox_sso: " in grant[0]
+    assert revoke and "removed from Ops" in revoke[0]
+
+
+def test_a_configured_handler_decides_alone(client, idp, sso, sso_log, capsys):
+    """With a LOGGING that gives a handler (here pytest's, on the root logger), the module adds none of its own."""
+    import netbox.netbox_sso as module
+
+    sso.update(superuser_groups=["administrator"])
+    sso_login(client, idp, "keycloak", keycloak_claims("hal", groups=["/administrator"]), logout=True)
+    assert module._own_handler is None
+    assert "is_superuser=True" not in capsys.readouterr().err
+    assert any("is_superuser=True" in r.getMessage() for r in sso_log.records)
+
+
+# --- point 7: default groups are never pruned ------------------------------------------------------
+
+
+def test_default_groups_are_not_pruned(client, idp, sso, settings, sso_log):
+    Group = get_user_model().groups.field.related_model
+    Group.objects.create(name="Everyone")
+    settings.REMOTE_AUTH_DEFAULT_GROUPS = ["Everyone"]
+    sso.update(netbox_groups=[{"from": "staff", "to": ["Everyone", "Staff"]}], prune_groups=True)
+
+    user = sso_login(client, idp, "keycloak", keycloak_claims("ida", groups=["/staff"]), logout=True).user
+    assert sorted(user.groups.values_list("name", flat=True)) == ["Everyone", "Staff"]
+    user = sso_login(client, idp, "keycloak", keycloak_claims("ida", groups=[]), logout=True).user
+    assert sorted(user.groups.values_list("name", flat=True)) == ["Everyone"]  # Staff pruned, Everyone kept
+    removals = [r.getMessage() for r in sso_log.records if "removed from" in r.getMessage()]
+    assert removals == ["netbox-sso: user ida: removed from Staff"]
