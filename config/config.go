@@ -46,6 +46,8 @@ type Provider struct {
 	// UserIDClaimDefaulted says that userIDClaim was left out and holds the type's default.
 	UserIDClaimDefaulted bool   `json:"-"`
 	ButtonLabel          string `json:"buttonLabel,omitempty"`
+	// ClockSkewSeconds is the tolerance for token times (exp, iat, nbf); NetBox gets it as JWT_LEEWAY.
+	ClockSkewSeconds *int `json:"clockSkewSeconds,omitempty"`
 }
 
 type SecretRef struct {
@@ -88,6 +90,9 @@ const (
 // Defaults filled in by Load where the config leaves a field out.
 var (
 	DefaultScopes = []string{"openid", "profile", "email"}
+	// DefaultClockSkewSeconds tolerates clocks a minute apart (Spring Security's JWT validators use the same
+	// 60 s); PyJWT, which checks the tokens inside NetBox, tolerates none by default.
+	DefaultClockSkewSeconds = 60
 )
 
 func (c *Config) applyDefaults() {
@@ -104,6 +109,10 @@ func (c *Config) applyDefaults() {
 		if p.Type == OIDC {
 			p.UserIDClaim = "sub"
 		}
+	}
+	if p.ClockSkewSeconds == nil {
+		skew := DefaultClockSkewSeconds
+		p.ClockSkewSeconds = &skew
 	}
 	if p.ButtonLabel == "" {
 		p.ButtonLabel = "Keycloak"

@@ -50,7 +50,8 @@ func valid() map[string]any {
 	      "publicKey": "`+rsaKey+`",
 	      "scopes": ["openid", "profile", "email"],
 	      "userIDClaim": "preferred_username",
-	      "buttonLabel": "Keycloak"
+	      "buttonLabel": "Keycloak",
+	      "clockSkewSeconds": 60
 	    },
 	    "groups": {
 	      "claim": "groups",
@@ -206,6 +207,10 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"scopes number item", with("spec.provider.scopes", []any{1}), []string{"spec.provider.scopes[0]: must be a string, got a number"}},
 		{"userIDClaim empty", with("spec.provider.userIDClaim", ""), []string{"spec.provider.userIDClaim: must not be empty"}},
 		{"userIDClaim list", with("spec.provider.userIDClaim", list), []string{"spec.provider.userIDClaim: must be a string, got a list"}},
+		{"clockSkewSeconds negative", with("spec.provider.clockSkewSeconds", -1), []string{"spec.provider.clockSkewSeconds: must be at least 0"}},
+		{"clockSkewSeconds too large", with("spec.provider.clockSkewSeconds", 3600), []string{"spec.provider.clockSkewSeconds: must be at most 600"}},
+		{"clockSkewSeconds fraction", with("spec.provider.clockSkewSeconds", 1.5), []string{"spec.provider.clockSkewSeconds: must be a whole number, got a number"}},
+		{"clockSkewSeconds string", with("spec.provider.clockSkewSeconds", "60s"), []string{"spec.provider.clockSkewSeconds: must be a whole number, got a string"}},
 		{"buttonLabel empty", with("spec.provider.buttonLabel", ""), []string{"spec.provider.buttonLabel: must not be empty"}},
 		{"buttonLabel mapping", with("spec.provider.buttonLabel", map[string]any{}), []string{"spec.provider.buttonLabel: must be a string, got a mapping"}},
 

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -22,7 +23,8 @@ const (
 )
 
 // Pipeline is SOCIAL_AUTH_PIPELINE: NetBox's default steps, with the allow-list check before any account is
-// looked up or created, and the role sync after the user's details are saved.
+// looked up or created, the account check (only the identity's own account, bound to its subject) before the
+// identity is linked to an account, and the role sync after the user's details are saved.
 var Pipeline = []string{
 	"social_core.pipeline.social_auth.social_details",
 	"social_core.pipeline.social_auth.social_uid",
@@ -31,6 +33,7 @@ var Pipeline = []string{
 	"social_core.pipeline.social_auth.social_user",
 	"social_core.pipeline.user.get_username",
 	"social_core.pipeline.user.create_user",
+	moduleImport + ".pipeline.check_account",
 	"social_core.pipeline.social_auth.associate_user",
 	"netbox.authentication.user_default_groups_handler",
 	"social_core.pipeline.social_auth.load_extra_data",
@@ -75,6 +78,7 @@ func Settings(cfg *config.Config) string {
 	}
 	m.add(b.prefix+"SCOPE", p.Scopes)
 	m.add(b.prefix+"ID_KEY", p.UserIDClaim)
+	m.add(b.prefix+"JWT_LEEWAY", *p.ClockSkewSeconds) // social-core's tolerance for exp/iat/nbf, in seconds
 	if strings.HasPrefix(s.NetBoxURL, "https://") {
 		m.add("SOCIAL_AUTH_REDIRECT_IS_HTTPS", true)
 	}
@@ -134,6 +138,8 @@ func toNode(v any) *yaml.Node {
 		return t.n
 	case string:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t, Style: scalarStyle(t)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(t)}
 	case bool:
 		if t {
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/config"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -25,6 +26,52 @@ var remoteAuthValues = []struct {
 	{"REMOTE_AUTH_STAFF_USERS", "remoteAuth.staffUsers", isEmpty},
 	{"REMOTE_AUTH_AUTO_CREATE_USER", "remoteAuth.autoCreateUser", isFalse},
 	{"REMOTE_AUTH_AUTO_CREATE_GROUPS", "remoteAuth.autoCreateGroups", isFalse},
+	// Read by NetBox's RemoteUserBackend (header logins) only; the social pipeline grants no permissions.
+	{"REMOTE_AUTH_DEFAULT_PERMISSIONS", "remoteAuth.defaultPermissions", isEmpty},
+}
+
+// defaultGroupConflicts reports the groups of remoteAuth.defaultGroups (REMOTE_AUTH_DEFAULT_GROUPS, which NetBox's
+// user_default_groups_handler adds to every SSO user at every login) that spec.groups.netboxGroups also maps to
+// while prune is on. Pruning would take such a group away again at every login; the login module leaves default
+// groups alone instead, so the mapping never takes the group away from anyone.
+func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []string {
+	if groups.Prune == nil || !*groups.Prune || len(groups.NetBoxGroups) == 0 {
+		return nil
+	}
+	data, _ := cm.Pipe(yaml.Lookup("data"))
+	if data == nil {
+		return nil
+	}
+	netbox := parseSettings(data, "netbox.yaml")
+	if netbox == nil {
+		return nil
+	}
+	defaults, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_DEFAULT_GROUPS"))
+	if defaults == nil || defaults.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	isDefault := map[string]bool{}
+	for _, item := range defaults.YNode().Content {
+		if item.Kind == yaml.ScalarNode {
+			isDefault[item.Value] = true
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, m := range groups.NetBoxGroups {
+		for _, to := range m.To {
+			if !isDefault[to] || seen[to] {
+				continue
+			}
+			seen[to] = true
+			out = append(out, fmt.Sprintf(
+				"%s: remoteAuth.defaultGroups lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
+					"NetBox adds default groups to every SSO user at every login, so the login module never prunes %q; "+
+					"remove it from remoteAuth.defaultGroups or from spec.groups.netboxGroups[%d].to",
+				describe(cmIndex, cm), to, i, to, i))
+		}
+	}
+	return out
 }
 
 var extraKey = regexp.MustCompile(`^extra-(\d+)\.yaml$`)

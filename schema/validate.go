@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,6 +41,8 @@ type rule struct {
 	items        *rule
 	minLength    int
 	minItems     int
+	minimum      *float64
+	maximum      *float64
 	pattern      *regexp.Regexp
 }
 
@@ -99,6 +102,12 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 				r.minLength = int(v.(float64))
 			case "minItems":
 				r.minItems = int(v.(float64))
+			case "minimum":
+				n := v.(float64)
+				r.minimum = &n
+			case "maximum":
+				n := v.(float64)
+				r.maximum = &n
 			case "pattern":
 				r.pattern, err = regexp.Compile(v.(string))
 			default:
@@ -138,6 +147,9 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 func (r *rule) validate(v any, path []string, out *[]Violation) {
 	add := func(p []string, msg string) { *out = append(*out, Violation{FieldPath(p), msg}) }
 	t := jsonType(v)
+	if t == "number" && contains(r.types, "integer") && isWhole(v) {
+		t = "integer"
+	}
 	if len(r.types) > 0 && !contains(r.types, t) {
 		add(path, typeMessage(r.types, t))
 		return
@@ -180,6 +192,14 @@ func (r *rule) validate(v any, path []string, out *[]Violation) {
 				r.items.validate(item, append(path[:len(path):len(path)], fmt.Sprint(i)), out)
 			}
 		}
+	case float64, int, int64, uint64, json.Number:
+		n, _ := toFloat(v)
+		if r.minimum != nil && n < *r.minimum {
+			add(path, minimumMessage(*r.minimum))
+		}
+		if r.maximum != nil && n > *r.maximum {
+			add(path, maximumMessage(*r.maximum))
+		}
 	case string:
 		if r.minLength >= 0 && utf8.RuneCountInString(v) < r.minLength {
 			add(path, minLengthMessage(r.minLength))
@@ -206,6 +226,29 @@ func jsonType(v any) string {
 		return "number"
 	}
 	return "unknown"
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// isWhole tells a number without a fraction: JSON Schema's "integer" (2.0 counts, 2.5 does not).
+func isWhole(v any) bool {
+	n, ok := toFloat(v)
+	return ok && n == math.Trunc(n) && !math.IsInf(n, 0)
 }
 
 func contains(list []string, s string) bool {

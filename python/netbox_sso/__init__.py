@@ -35,6 +35,36 @@ SETTING = "NETBOX_SSO"  # looked up as SOCIAL_AUTH_<BACKEND>_NETBOX_SSO, SOCIAL_
 
 GROUP_MATCH_MODES = ("name", "path")
 
+# Key in UserSocialAuth.extra_data under which the provider's stable subject (the token's sub) is kept.
+SUBJECT_KEY = "netbox_sso_subject"
+
+_own_handler: logging.Handler | None = None
+
+
+def make_visible() -> None:
+    """Make this module's log lines, INFO included, reach NetBox's log under netbox-chart's defaults.
+
+    netbox-chart renders ``LOGGING: {}``; NetBox hands it to Django, whose
+    default configuration gives handlers to the ``django`` loggers only. A
+    record of ``netbox.netbox_sso`` then finds no handler, and Python's
+    last-resort handler prints WARNING and above: the INFO lines that report
+    grants and revocations of rights are lost. So when no handler would see
+    this logger's records (``Logger.hasHandlers()`` is false), one handler that
+    writes to standard error (the container's log) is added to this logger,
+    and its level is set to INFO if it has none. A ``LOGGING`` that gives this
+    logger or one of its ancestors (``netbox``, the root) a handler decides
+    alone. Called at the start of every login; cheap after the first call.
+    """
+    global _own_handler
+    if _own_handler is not None or logger.hasHandlers():
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    _own_handler = handler
+
 
 @dataclass(frozen=True)
 class GroupMapping:

@@ -5,23 +5,33 @@ Listed in SOCIAL_AUTH_PIPELINE as ``netbox.netbox_sso.pipeline.<step>``:
 * ``refuse_unlisted`` after ``social_uid`` and before ``social_user``: with
   ``allowed_groups`` set, users in none of them are refused before any account
   exists.
+* ``check_account`` after ``create_user`` and before ``associate_user``: the
+  account in the pipeline must be the one found through the identity
+  (``social_user``) or created for it (``create_user``), and an account found
+  through the identity must belong to the same subject (``sub``) as when it
+  was first used.
 * ``sync_roles`` last: superuser/staff flags and mapped NetBox groups, computed
   from the token at every login.
 
 NetBox renders any exception from a pipeline step as an error page, so odd
 claim values (missing, null, a string, numbers, nested data) are logged and
 treated as "no groups"; only deliberate refusals raise, and they raise
-social-core's AuthForbidden.
+``refusals.Refusal`` (a social-core AuthForbidden), which the backends turn
+into the login page with a short message and one log line.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from social_core.exceptions import AuthForbidden
 
-from . import Config, load_config, logger
+from . import SUBJECT_KEY, Config, load_config, logger, make_visible
+from .refusals import ACCOUNT, DENIED, Refusal
 
-__all__ = ("claimed_groups", "group_key", "refuse_unlisted", "sync_roles")
+__all__ = ("check_account", "claimed_groups", "group_key", "refuse_unlisted", "sync_roles")
 
 
 def group_key(group: str, mode: str) -> str:
@@ -106,17 +116,66 @@ def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
         return None
     who = _who(backend, details, response, kwargs.get("uid"))
     if cfg.allowed_groups_invalid:
-        logger.warning("netbox-sso: refusing login of user %s: allowed_groups is not a list of group names", who)
-        raise AuthForbidden(backend)
+        raise Refusal(
+            backend, DENIED, f"user {who}: allowed_groups is not a list of group names, so nobody may log in", logging.ERROR
+        )
     mode = cfg.group_match
     if _keys(claimed_groups(response, cfg, who), mode) & _keys(cfg.allowed_groups, mode):
         return None
-    logger.warning(
-        "netbox-sso: refusing login of user %s: member of none of the allowed groups (%s)",
-        who,
-        ", ".join(cfg.allowed_groups),
+    raise Refusal(
+        backend,
+        DENIED,
+        f"user {who} is a member of none of the allowed groups ({', '.join(cfg.allowed_groups)})",
     )
-    raise AuthForbidden(backend)
+
+
+def _token_subject(backend, response):
+    value = response.get("sub") if isinstance(response, dict) else None
+    if not (isinstance(value, str) and value):
+        id_token = getattr(backend, "id_token", None)
+        value = id_token.get("sub") if isinstance(id_token, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def check_account(backend, uid=None, user=None, social=None, is_new=False, response=None, *args, **kwargs):
+    """Refuse a login whose account is not the identity's own.
+
+    * An account that is neither new (``create_user``) nor found through the
+      identity's link (``social_user``) would be linked to the identity by
+      ``associate_user``: refused. The backends keep the browser's logged-in
+      user out of the pipeline; this step holds the rule for any other way.
+    * An account found through the identity was bound at an earlier login to
+      the provider's subject (``sub``, kept in the link's ``extra_data`` by the
+      backends). A different or missing ``sub`` means that the user id claim
+      (e.g. a username) now names another person: refused. A link without a
+      stored subject (made before netbox-sso kept it) is bound at this login.
+    """
+    if user is not None and social is None and not is_new:
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"will not link the identity {uid!r} to the existing NetBox account {user.get_username()}: this login "
+            "neither created that account nor found it through the identity; nothing was linked",
+            logging.ERROR,
+        )
+    if social is None:
+        return None
+    extra = social.extra_data if isinstance(social.extra_data, dict) else {}
+    stored = extra.get(SUBJECT_KEY)
+    if not stored:
+        return None
+    subject = _token_subject(backend, response)
+    if subject == stored:
+        return None
+    raise Refusal(
+        backend,
+        ACCOUNT,
+        f"user {uid}: the NetBox account {social.user.get_username()} is bound to the identity-provider "
+        f"subject {stored}, but this token's subject (sub) is {subject or 'missing'}: the user id {uid!r} now names "
+        "another account at the identity provider (renamed, or deleted and re-created). If it is the same person, "
+        f"remove the old link so that the next login binds the new subject: in NetBox's nbshell, "
+        f"UserSocialAuth.objects.filter(provider={backend.name!r}, uid={uid!r}).delete()",
+    )
 
 
 def _has_field(model, name: str) -> bool:
@@ -147,6 +206,7 @@ def sync_roles(backend, user=None, response=None, *args, details=None, **kwargs)
     """
     if user is None:
         return None
+    make_visible()
     cfg = load_config(backend)
     who = getattr(user, "username", None) or _who(backend, details, response, kwargs.get("uid"))
     mode = cfg.group_match
@@ -157,7 +217,7 @@ def sync_roles(backend, user=None, response=None, *args, details=None, **kwargs)
     if cfg.superuser_groups and user.is_superuser != superuser:
         user.is_superuser = superuser
         changed_fields.append("is_superuser")
-    if (cfg.staff_groups or cfg.superuser_groups) and _has_field(type(user), "is_staff"):
+    if (cfg.staff_groups or cfg.superuser_groups) and _has_field(get_user_model(), "is_staff"):
         staff = superuser or bool(mine & _keys(cfg.staff_groups, mode))
         if user.is_staff != staff:
             user.is_staff = staff
@@ -195,7 +255,19 @@ def _sync_groups(user, cfg: Config, mine: set[str]) -> tuple[list[str], list[str
         groups = [group_model.objects.get_or_create(name=name)[0] for name in to_add]
         user.groups.add(*groups)
 
-    to_remove = sorted((mapped - granted) & current) if cfg.prune_groups else []
+    # REMOTE_AUTH_DEFAULT_GROUPS: NetBox's user_default_groups_handler adds them at every social login; pruning
+    # one would take it away again at every login, so they are left alone.
+    defaults = _default_groups()
+    to_remove = sorted((mapped - granted - defaults) & current) if cfg.prune_groups else []
     if to_remove:
         user.groups.remove(*group_model.objects.filter(name__in=to_remove))
     return to_add, to_remove
+
+
+def _default_groups() -> set[str]:
+    names = getattr(settings, "REMOTE_AUTH_DEFAULT_GROUPS", None) or []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, (list, tuple)):
+        return set()
+    return {name for name in names if isinstance(name, str)}
