@@ -15,8 +15,12 @@ func benchRun(b *testing.B, args []string, input []byte) {
 	b.Helper()
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
+	kind := StdinData
+	if input == nil {
+		kind = StdinNone // as from /dev/null
+	}
 	for b.Loop() {
-		code := Run(args, Env{Stdin: bytes.NewReader(input), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+		code := Run(args, Env{Stdin: bytes.NewReader(input), StdinKind: kind, Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
 		if code != 0 {
 			b.Fatalf("exit %d", code)
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"flag"
 	"os"
+
+	"github.com/pmezard/go-difflib/difflib"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +14,7 @@ import (
 // Golden tests: each folder under testdata/ is one run of netbox-sso.
 //
 //	config.yaml          passed as --config (when present)
-//	input.yaml           stdin
+//	input.yaml           stdin (absent: stdin is /dev/null)
 //	args                 extra command-line words, one per line (optional; "$config" stands for config.yaml)
 //	expected.yaml        stdout of a successful run
 //	expected-stderr.txt  warnings of a successful run (absent: none)
@@ -47,11 +49,14 @@ func TestGolden(t *testing.T) {
 			t.Chdir(dir) // messages name files as the user typed them
 			args := caseArgs(t)
 			stdin, err := os.ReadFile("input.yaml")
-			if err != nil && !os.IsNotExist(err) {
+			kind := StdinData
+			if os.IsNotExist(err) {
+				kind = StdinNone // as from /dev/null
+			} else if err != nil {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
-			code := Run(args, Env{Stdin: bytes.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
+			code := Run(args, Env{Stdin: bytes.NewReader(stdin), StdinKind: kind, Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
 
 			if _, err := os.Stat("expected-error.txt"); err == nil {
 				if code == 0 {
@@ -122,7 +127,9 @@ func compare(t *testing.T, file string, got []byte) {
 	}
 }
 
-// lineDiff shows the first lines that differ, enough to see what changed.
+// lineDiff shows the lines that differ, enough to see what changed.
 func lineDiff(want, got []byte) string {
-	return unifiedDiff(splitLines(string(want)), splitLines(string(got)), 2)
+	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{A: diffLines(string(want)), B: diffLines(string(got)),
+		FromFile: "want", ToFile: "got", Context: 2})
+	return d
 }
