@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/netbox-sso/netbox-sso/bench/synth"
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 )
 
 // Benchmarks of whole runs inside one process; bench/compare times whole commands against the kyaml floor.
@@ -41,10 +42,7 @@ func writeConfigB(b *testing.B, text string) string {
 }
 
 func BenchmarkPostRenderChartRender(b *testing.B) {
-	input, err := os.ReadFile("../../../shared/fixtures/netbox-chart/v8.3.61-plain.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	input := testfixtures.Render(b, "v8.3.61-plain.yaml")
 	benchRun(b, []string{"--config", benchConfig(b)}, input)
 }
 
