@@ -11,16 +11,21 @@ import (
 	"testing"
 )
 
-// EnvVar names the folder of netbox-chart renders (files v<chart version>-<scenario>.yaml).
+// EnvVar names the folder of netbox-chart renders (files v<chart version>-<scenario>.yaml); a relative path is
+// relative to the repository root.
 const EnvVar = "NETBOX_SSO_FIXTURES"
 
 // ChartRenders returns the folder of netbox-chart renders, or skips the test (fails it under CI) when there is none.
 func ChartRenders(tb testing.TB) string {
 	tb.Helper()
+	_, file, _, _ := runtime.Caller(0) // <repo>/internal/testfixtures/fixtures.go
+	repo := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := os.Getenv(EnvVar)
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0) // <repo>/internal/testfixtures/fixtures.go
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "fixtures", "netbox-chart")
+	switch {
+	case dir == "":
+		dir = filepath.Join(repo, "..", "shared", "fixtures", "netbox-chart")
+	case !filepath.IsAbs(dir): // as the Makefile and bench/run.sh read it: from the repository root
+		dir = filepath.Join(repo, dir)
 	}
 	if _, err := os.Stat(dir); err != nil {
 		msg := "no netbox-chart renders at " + dir + " (they live in ../shared/fixtures/netbox-chart beside the clone; set " +
