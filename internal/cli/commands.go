@@ -23,7 +23,7 @@ type options struct {
 
 const configHelp = "the NetBoxSSO config file (default: the path in $" + ConfigEnv + ")"
 
-// exitCodesHelp ends the root command's help; README.md says the same.
+// exitCodesHelp ends the root command's description; README.md says the same.
 const exitCodesHelp = `
 Exit codes:
   0   success (validate: no errors; warnings are printed on stderr)
@@ -37,6 +37,7 @@ Exit codes:
 // ResourceList on stdin, no arguments).
 func newRootCommand(env *Env) *cobra.Command {
 	var o options
+	var showVersion bool
 	root := &cobra.Command{
 		Use:   "netbox-sso [--config FILE] [FILE...]",
 		Short: "Wire Keycloak/OIDC single sign-on into rendered netbox-chart manifests",
@@ -44,14 +45,17 @@ func newRootCommand(env *Env) *cobra.Command {
 
 Without a command it transforms manifests, read from the FILEs or stdin, and writes them to stdout: a Helm
 post-renderer. A single ResourceList on stdin makes it a KRM function (kustomize, kpt): the config is the
-list's functionConfig, findings go to its results.`,
+list's functionConfig, findings go to its results.
+` + exitCodesHelp,
 		Example: `  helm template netbox netbox/netbox -n netbox | netbox-sso --config sso.yaml > netbox.yaml
   helm upgrade --install netbox netbox/netbox -n netbox \
     --post-renderer ./netbox-sso --post-renderer-args --config=sso.yaml
   NETBOX_SSO_CONFIG=sso.yaml netbox-sso rendered.yaml`,
-		Args:    rootArgs,
-		Version: versionString(),
+		Args: rootArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if showVersion {
+				return printVersion(env)
+			}
 			o.files = args
 			if len(args) == 0 && env.StdinKind == StdinTerminal {
 				return usageOnTerminal(cmd, env)
@@ -65,9 +69,10 @@ list's functionConfig, findings go to its results.`,
 	}
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.SetVersionTemplate("netbox-sso {{.Version}}\n")
-	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
+	// No cobra templates (SetUsageTemplate, SetVersionTemplate, Version): with them the linker keeps every
+	// exported method for text/template's sake, and the binary grows by two thirds.
 	root.Flags().StringVarP(&o.config, "config", "c", "", configHelp)
+	root.Flags().BoolVar(&showVersion, "version", false, "print the version (as the version command does)")
 	root.AddCommand(newValidateCommand(env), newExplainCommand(env), newKeycloakClientCommand(env),
 		newSchemaCommand(env), newVersionCommand(env))
 	return root
@@ -165,10 +170,14 @@ func newVersionCommand(env *Env) *cobra.Command {
 		Example: `  netbox-sso version`,
 		Args:    noArguments("version"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintln(env.Stdout, "netbox-sso", versionString())
-			return err
+			return printVersion(env)
 		},
 	}
+}
+
+func printVersion(env *Env) error {
+	_, err := fmt.Fprintln(env.Stdout, "netbox-sso", versionString())
+	return err
 }
 
 func noArguments(name string) cobra.PositionalArgs {
