@@ -12,7 +12,7 @@ T0=$SECONDS
 mkdir -p "$WORK"
 : >"$TIMINGS"
 
-E2E_FIXTURE=${E2E_FIXTURE:-$REPO_DIR/../shared/fixtures/netbox-chart/v8.3.61-plain.yaml}
+E2E_FIXTURE=${E2E_FIXTURE:-${NETBOX_SSO_FIXTURES:-$REPO_DIR/../shared/fixtures/netbox-chart}/v8.3.61-plain.yaml}
 [ -f "$E2E_FIXTURE" ] || die "no chart render at $E2E_FIXTURE (set E2E_FIXTURE)"
 export E2E_FIXTURE E2E_WORK=$WORK KEYCLOAK_PORT NETBOX_PORT KEYCLOAK_VERSION KC_ADMIN_USER KC_ADMIN_PASSWORD
 export NETBOX_SSO_BIN=$REPO_DIR/bin/netbox-sso

@@ -11,28 +11,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 	"github.com/netbox-sso/netbox-sso/python"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// These tests run netbox-sso over every real netbox-chart render in ../shared/fixtures/netbox-chart (Helm 3 and
+// These tests run netbox-sso over every real netbox-chart render (testfixtures.ChartRenders; Helm 3 and
 // Helm 4 output) and check the contract of DESIGN.md §1 by parsing the output, not by comparing it with an
 // earlier output.
 
-func fixtureDir(t *testing.T) string {
-	dir := os.Getenv("NETBOX_SSO_FIXTURES")
-	if dir == "" {
-		dir = "../../../shared/fixtures/netbox-chart"
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("chart renders not found at %s (set NETBOX_SSO_FIXTURES): %v", dir, err)
-	}
-	return dir
-}
-
 func fixtureRenders(t *testing.T) map[string][]byte {
-	dir := fixtureDir(t)
+	dir := testfixtures.ChartRenders(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "v*.yaml"))
 	out := map[string][]byte{}
 	for _, f := range files {
