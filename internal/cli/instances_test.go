@@ -557,3 +557,42 @@ func TestPropertiesOverUmbrellaRenders(t *testing.T) {
 		}
 	}
 }
+
+// A run that fails on the chosen instance's worker or housekeeping workload, after its web Deployment would have
+// been wired, wires nothing: the post-renderer prints nothing, and a KRM call returns its items as it got them.
+func TestFailureAfterTheWebDeploymentWiresNothing(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	refused := map[string][]byte{
+		"worker mounts settings after netbox-sso's": editDocument(t, alias, "Deployment", "platform-netbox-prod-worker", func(s string) string {
+			return strings.Replace(s, "        - name: netbox-tmp\n          mountPath: /tmp\n", "        - name: netbox-tmp\n          mountPath: /run/config/extra/zzz\n", 1)
+		}),
+		"housekeeping volumes not a list": editDocument(t, alias, "CronJob", "platform-netbox-prod-housekeeping", func(s string) string {
+			return strings.Replace(s, "          volumes:\n", "          volumes: 7\n          x-volumes:\n", 1)
+		}),
+	}
+	for name, input := range refused {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith())}, input, nil)
+			checkFailure(t, code, stdout, stderr, false)
+
+			items := parseAll(t, input)
+			want := make([]string, len(items))
+			for i, n := range items {
+				want[i] = asKubernetesSees(n)
+			}
+			out, stderr, code := runCLI(t, nil, resourceList(t, items, configWith()), nil)
+			if code == 0 {
+				t.Fatalf("KRM: exit 0")
+			}
+			got := krmItems(t, out)
+			if len(got) != len(want) {
+				t.Fatalf("KRM: a failed call came back with %d items, want the %d it was given", len(got), len(want))
+			}
+			for i := range got {
+				if asKubernetesSees(got[i]) != want[i] {
+					t.Errorf("KRM: a failed call (%s) changed item %d (%s):\n%s", strings.TrimSpace(string(stderr)), i, objectID(got[i]), lineDiff([]byte(want[i]), []byte(asKubernetesSees(got[i]))))
+				}
+			}
+		})
+	}
+}
