@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/manifest"
@@ -253,7 +254,7 @@ func listInstances(found []*Release) string {
 		if pick, ok := pickFor(r, found); ok {
 			b.WriteString("choose it with " + pick)
 		} else {
-			b.WriteString("cannot be chosen apart from another instance with the same namespace, Deployment name and release")
+			b.WriteString("cannot be chosen apart from the others: no combination of spec.release, spec.namespace and spec.deployment matches it alone")
 		}
 	}
 	return b.String()
@@ -261,7 +262,7 @@ func listInstances(found []*Release) string {
 
 // pickFor returns the fewest config fields (release first, then namespace, then Deployment) that choose r and
 // no other instance, written as YAML the user can paste under spec. It never names a field that does not
-// separate r from the others.
+// separate r from the others, nor one whose value is empty (a config field cannot choose "no release label").
 func pickFor(r *Release, found []*Release) (string, bool) {
 	n := len(choiceFields)
 	var subsets [][]int
@@ -275,13 +276,17 @@ func pickFor(r *Release, found []*Release) (string, bool) {
 		subsets = append(subsets, s)
 	}
 	sort.SliceStable(subsets, func(i, j int) bool { return len(subsets[i]) < len(subsets[j]) })
+subsets:
 	for _, s := range subsets {
 		var c Choice
 		var parts []string
 		for _, i := range s {
 			f := choiceFields[i]
+			if f.value(r) == "" {
+				continue subsets
+			}
 			f.set(&c, f.value(r))
-			parts = append(parts, fmt.Sprintf("%s: %s", f.path, f.value(r)))
+			parts = append(parts, fmt.Sprintf("%s: %s", f.path, yamlString(f.value(r))))
 		}
 		count := 0
 		for _, o := range found {
@@ -294,6 +299,15 @@ func pickFor(r *Release, found []*Release) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// yamlString writes s as YAML that reads back as the string s: plain when it can be, quoted when YAML would read
+// it as something else ("123", "true").
+func yamlString(s string) string {
+	if n, err := yaml.Parse(s); err == nil && n.YNode().Kind == yaml.ScalarNode && n.YNode().ShortTag() == yaml.NodeTagString && n.YNode().Value == s {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 // podTemplatePath is where the pod template sits in a Deployment or CronJob.

@@ -63,6 +63,56 @@ func TestSelectionAdvice(t *testing.T) {
 	}
 }
 
+// The advice only names fields the config can set to the instance's value: never a field whose value is empty
+// (an instance without a release label, or without a namespace, as hand-written manifests may be), and a value
+// YAML would not read back as a string ("123", "true") quoted, as the config needs it.
+func TestAdviceNamesOnlyFieldsTheConfigCanSet(t *testing.T) {
+	cases := []struct {
+		name   string
+		found  []*Release
+		choice Choice
+		want   []string
+	}{
+		{"no release label", []*Release{inst(t, 1, "", "netbox", "netbox")}, Choice{Deployment: "nope"},
+			[]string{"spec.namespace: netbox"}},
+		{"no release label, no namespace", []*Release{inst(t, 1, "", "", "netbox")}, Choice{Deployment: "nope"},
+			[]string{"spec.deployment: netbox"}},
+		{"release numeric, namespace boolean-like", []*Release{inst(t, 1, "123", "true", "nb"), inst(t, 2, "456", "true", "nb"), inst(t, 3, "123", "null", "nb")}, Choice{},
+			[]string{`spec.release: "123", spec.namespace: "true"`, `spec.release: "456"`, `spec.namespace: "null"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := selectRelease(c.found, c.choice)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			lines := strings.Split(err.Error(), "\n")[1:]
+			for i, r := range c.found {
+				if !strings.HasSuffix(lines[i], "choose it with "+c.want[i]) {
+					t.Fatalf("line %d: %q, want the advice %q", i, lines[i], c.want[i])
+				}
+				// The advice, pasted under spec: as YAML, chooses the instance.
+				var choice Choice
+				for _, f := range strings.Split(c.want[i], ", ") {
+					path, value, _ := strings.Cut(f, ": ")
+					v, err := yaml.Parse(value)
+					if err != nil || v.YNode().ShortTag() != yaml.NodeTagString {
+						t.Fatalf("the advice %q: %s is not a YAML string", c.want[i], value)
+					}
+					for _, cf := range choiceFields {
+						if cf.path == path {
+							cf.set(&choice, v.YNode().Value)
+						}
+					}
+				}
+				if got, err := selectRelease(c.found, choice); err != nil || got != r {
+					t.Errorf("the advice %q does not choose instance %d: %v", c.want[i], i, err)
+				}
+			}
+		})
+	}
+}
+
 // Two instances that no field tells apart are listed as such, and no field is advised.
 func TestSelectionOfIndistinguishableInstances(t *testing.T) {
 	found := []*Release{inst(t, 1, "a", "ns", "netbox"), inst(t, 2, "a", "ns", "netbox")}
