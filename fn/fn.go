@@ -259,8 +259,12 @@ func Relevant(n *yaml.RNode) bool {
 			}
 		}
 	case "ConfigMap":
-		if data, _ := n.Pipe(yaml.Lookup("data", "configuration.py")); data != nil {
-			return true
+		// Either of the chart's keys is enough, so a ConfigMap missing the other is reported as such, not as
+		// missing from the input.
+		for _, key := range []string{"configuration.py", "netbox.yaml"} {
+			if data, _ := n.Pipe(yaml.Lookup("data", key)); data != nil {
+				return true
+			}
 		}
 		return strings.HasSuffix(n.GetName(), objectNameSuffix)
 	case "Secret":
