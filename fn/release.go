@@ -49,6 +49,7 @@ type Workload struct {
 	Index     int
 	Node      *yaml.RNode
 	Container string // the chart's .Chart.Name plus the role's suffix
+	Chart     string // the chart it belongs to, as its helm.sh/chart label and container names tell
 }
 
 // Release is one NetBox instance found in the input: a netbox-chart web Deployment and what belongs to it.
@@ -77,14 +78,27 @@ func (r *Release) String() string {
 // with "+" written as "_"; Chart.Version is SemVer 2, as Helm requires).
 var chartVersion = regexp.MustCompile(`^(.+?)-v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:_[0-9A-Za-z.-]+)?$`)
 
+// The chart cuts its helm.sh/chart label at 63 characters and then drops a trailing "-" (bitnami common's
+// common.names.chart: trunc 63 | trimSuffix "-"), so under a long alias the label ends in part of a version, or
+// none: cutVersion matches what can be left of "-<version>" then.
+const chartLabelMax = 63
+
+var cutVersion = regexp.MustCompile(`^(?:-v?[0-9]*(?:\.[0-9]*){0,2})?$`)
+
 // chartName is the .Chart.Name a workload was rendered with, from the helm.sh/chart label of its pod template
-// (or the object). Helm sets .Chart.Name to the alias of an aliased subchart, and netbox-chart names its
-// containers after it.
-func chartName(n *yaml.RNode) string {
+// (or the object), and whether the label says it. Helm sets .Chart.Name to the alias of an aliased subchart, and
+// netbox-chart names its containers after it.
+func chartName(n *yaml.RNode) (string, bool) {
 	if m := chartVersion.FindStringSubmatch(podLabel(n, chartLabel)); m != nil {
-		return m[1]
+		return m[1], true
 	}
-	return defaultChartName
+	return defaultChartName, false
+}
+
+// cutFrom says whether a helm.sh/chart label is "<chart>-<version>" cut at 63 characters.
+func cutFrom(label, chart string) bool {
+	rest, ok := strings.CutPrefix(label, chart)
+	return ok && len(label) >= chartLabelMax-1 && cutVersion.MatchString(rest)
 }
 
 // asWorkload says whether n is a NetBox workload of role r: the kind, the component label on its pod template,
@@ -93,12 +107,24 @@ func asWorkload(n *yaml.RNode, index int, r role) *Workload {
 	if n.GetKind() != r.kind || podLabel(n, componentLabel) != r.component {
 		return nil
 	}
-	// The name the chart's label gives first; then the default name, for charts that embed netbox-chart's
-	// templates under another chart name (their helm.sh/chart label names the outer chart).
-	for _, chart := range []string{chartName(n), defaultChartName} {
+	chart, named := chartName(n)
+	if named {
 		if name := chart + r.containerSuffix; container(n, name) != nil {
-			return &Workload{Role: r, Index: index, Node: n, Container: name}
+			return &Workload{Role: r, Index: index, Node: n, Container: name, Chart: chart}
 		}
+	} else if label := podLabel(n, chartLabel); label != "" {
+		// A label cut too short to name the chart: a container named after a chart the label begins with.
+		for _, c := range elements(podTemplate(n), "spec", "containers") {
+			name := stringField(c, "name")
+			if base, ok := strings.CutSuffix(name, r.containerSuffix); ok && cutFrom(label, base) {
+				return &Workload{Role: r, Index: index, Node: n, Container: name, Chart: base}
+			}
+		}
+	}
+	// The default name, for charts that embed netbox-chart's templates under another chart name (their
+	// helm.sh/chart label names the outer chart).
+	if name := defaultChartName + r.containerSuffix; container(n, name) != nil {
+		return &Workload{Role: r, Index: index, Node: n, Container: name, Chart: chart}
 	}
 	return nil
 }
@@ -118,7 +144,7 @@ func findReleases(nodes []*yaml.RNode) []*Release {
 				Name:       podLabel(n, instanceLabel),
 				Namespace:  n.GetNamespace(),
 				Deployment: n.GetName(),
-				Chart:      chartName(n),
+				Chart:      w.Chart,
 				Web:        w,
 			})
 		}
@@ -160,7 +186,7 @@ func (r *Release) resolve(nodes []*yaml.RNode, all []*Release) error {
 // owns says whether a worker or housekeeping workload belongs to the instance whose web Deployment mounts the
 // ConfigMap reference ref.
 func (r *Release) owns(w *Workload, ref string) bool {
-	if w.Node.GetNamespace() != r.Namespace || podLabel(w.Node, instanceLabel) != r.Name || chartName(w.Node) != r.Chart {
+	if w.Node.GetNamespace() != r.Namespace || podLabel(w.Node, instanceLabel) != r.Name || w.Chart != r.Chart {
 		return false
 	}
 	own := configRef(w)

@@ -133,8 +133,31 @@ func TestChartName(t *testing.T) {
 		"not-a-chart-label":       "netbox",
 	} {
 		n, _ := yaml.Parse("kind: Deployment\nmetadata:\n  labels:\n    helm.sh/chart: \"" + label + "\"\n")
-		if got := chartName(n); got != want {
+		if got, _ := chartName(n); got != want {
 			t.Errorf("helm.sh/chart %q: chart name %q, want %q", label, got, want)
+		}
+	}
+}
+
+// A helm.sh/chart label cut at 63 characters still tells which containers are the chart's: the label begins with
+// the chart name, and what follows is what the cut left of "-<version>".
+func TestChartLabelCut(t *testing.T) {
+	const alias = "netbox-prod-eu-central-1-primary-datacenter-inventory-ipam" // 58 characters
+	for _, c := range []struct {
+		label, chart string
+		want         bool
+	}{
+		{alias + "-8.3.", alias, true},
+		{alias + "-8.3", "netbox-prod-eu-central-1-primary-datacenter-inventory-ipam", true},
+		{alias[:57] + "-8.3.6", alias[:57], true},
+		{alias + "12345", alias + "12345", true}, // 63 characters: the whole label is the chart name
+		{alias + "1234", alias + "1234", true},   // 62: the cut left "<chart>-", and the "-" was dropped
+		{alias + "-8.3.", "netbox", false},       // the label does not end in a version after "netbox"
+		{alias + "-8.3.", alias[:20], false},
+		{"netbox-prod-8.3", "netbox-prod", false}, // short: not cut, just not a chart label
+	} {
+		if got := cutFrom(c.label, c.chart); got != c.want {
+			t.Errorf("cutFrom(%q, %q) = %v, want %v", c.label, c.chart, got, c.want)
 		}
 	}
 }

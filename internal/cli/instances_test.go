@@ -86,6 +86,21 @@ func withSidecars(t *testing.T, render []byte) []byte {
 	return []byte(strings.Replace(text, web, extra, 1))
 }
 
+// withLongAlias is the alias render (with fullnameOverride ipam) under an alias so long that Helm cuts the
+// helm.sh/chart label "<alias>-8.3.61" at 63 characters (bitnami common's common.names.chart: trunc 63, then
+// trimSuffix "-"): the label no longer ends in a whole version, but its containers are still named after the alias.
+func withLongAlias(t *testing.T, render []byte) []byte {
+	t.Helper()
+	const alias = "netbox-prod-eu-central-1-primary-datacenter-inventory-ipam" // 58 characters
+	out := string(renamed(t, renamed(t, render, "platform-netbox-prod", "ipam"), "netbox-prod", alias))
+	label := alias + "-8.3.61"
+	cut := strings.TrimSuffix(label[:63], "-")
+	if !strings.Contains(out, "helm.sh/chart: "+label+"\n") {
+		t.Fatal("withLongAlias: no helm.sh/chart label to cut")
+	}
+	return []byte(strings.ReplaceAll(out, "helm.sh/chart: "+label+"\n", "helm.sh/chart: "+cut+"\n"))
+}
+
 // instance is a NetBox instance as the test sees it: its web Deployment (namespace/name), and the ConfigMap
 // netbox-sso should add for it.
 type instance struct{ web, ssoConfigMap string }
@@ -108,6 +123,8 @@ func instanceCases(t *testing.T) []instanceCase {
 		{"alias-with-sidecars", withSidecars(t, alias), []instance{prod}},
 		{"alias-fullnameOverride", renamed(t, alias, "platform-netbox-prod", "ipam"), []instance{{"netbox/ipam", "netbox/ipam-sso"}}},
 		{"alias-nameOverride", renamed(t, renamed(t, alias, "platform-netbox-prod", "platform-ipam"), "app.kubernetes.io/name: netbox-prod", "app.kubernetes.io/name: ipam"), []instance{{"netbox/platform-ipam", "netbox/platform-ipam-sso"}}},
+		{"alias-chart-label-cut", withLongAlias(t, alias), []instance{{"netbox/ipam", "netbox/ipam-sso"}}},
+		{"plain-and-alias-chart-label-cut", concat(plain, withLongAlias(t, alias)), []instance{nb, {"netbox/ipam", "netbox/ipam-sso"}}},
 		{"alias-other-release-and-namespace", inNamespace(t, renamed(t, alias, "platform", "infra"), "dcim"), []instance{{"dcim/infra-netbox-prod", "dcim/infra-netbox-prod-sso"}}},
 		{"two-aliases", two, []instance{lab, prod}},
 		{"plain-and-alias", concat(plain, alias), []instance{nb, prod}},
