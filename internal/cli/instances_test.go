@@ -613,3 +613,47 @@ func TestFailureAfterTheWebDeploymentWiresNothing(t *testing.T) {
 		})
 	}
 }
+
+const workerConfigMount = "        - name: config\n          mountPath: /run/config/netbox\n          readOnly: true\n"
+
+// A worker that mounts no ConfigMap at /run/config/netbox belongs to the instance of its release, namespace and
+// chart (the alias): in one release with two aliases, each instance gets its own worker, never the other's.
+func TestWorkerWithoutConfigMountBelongsToItsChart(t *testing.T) {
+	two := umbrellaRender(t, "v8.3.61-umbrella-two-aliases.yaml")
+	for _, w := range []string{"platform-netbox-lab-worker", "platform-netbox-prod-worker"} {
+		two = editDocument(t, two, "Deployment", w, func(s string) string { return strings.Replace(s, workerConfigMount, "", 1) })
+	}
+	for _, want := range []instance{{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"}, {"netbox/platform-netbox-lab", "netbox/platform-netbox-lab-sso"}} {
+		_, deployment, _ := strings.Cut(want.web, "/")
+		cfgText := configWith("deployment: " + deployment)
+		out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfgText)}, two, nil)
+		if code != 0 {
+			t.Fatalf("choosing %s: exit %d: %s", deployment, code, stderr)
+		}
+		checkOnlyInstanceWired(t, two, out, want)
+		checkKRMOnlyInstanceWired(t, cfgText, two, want)
+	}
+}
+
+// Two instances that share release, namespace and chart name (the same chart twice under one release name, as
+// kustomize helmCharts: allows): a worker that mounts no ConfigMap at /run/config/netbox could be either's, and the
+// run fails naming it and both instances instead of wiring one of them by chance.
+func TestWorkerThatCouldBelongToEitherInstance(t *testing.T) {
+	two := umbrellaRender(t, "v8.3.61-umbrella-two-aliases.yaml")
+	sameChart := func(s string) string {
+		s = strings.ReplaceAll(s, "helm.sh/chart: netbox-lab-8.3.61\n", "helm.sh/chart: netbox-prod-8.3.61\n")
+		return strings.ReplaceAll(s, "- name: netbox-lab", "- name: netbox-prod")
+	}
+	two = editDocument(t, two, "Deployment", "platform-netbox-lab", sameChart)
+	two = editDocument(t, two, "CronJob", "platform-netbox-lab-housekeeping", sameChart)
+	two = editDocument(t, two, "Deployment", "platform-netbox-lab-worker", func(s string) string {
+		return strings.Replace(sameChart(s), workerConfigMount, "", 1)
+	})
+	stdout, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith("deployment: platform-netbox-prod"))}, two, nil)
+	msg := checkFailure(t, code, stdout, stderr, false)
+	for _, want := range []string{"(Deployment netbox/platform-netbox-lab-worker) could belong to either NetBox instance", "(Deployment netbox/platform-netbox-prod)", "(Deployment netbox/platform-netbox-lab)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message does not say %q:\n%s", want, msg)
+		}
+	}
+}
