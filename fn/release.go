@@ -3,6 +3,7 @@ package fn
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,10 +60,13 @@ type Release struct {
 	Namespace  string
 	Deployment string // name of the web Deployment
 	Chart      string // .Chart.Name, read from helm.sh/chart: "netbox", or the alias
-	Web        *Workload
-	Others     []*Workload // worker and housekeeping, when the chart renders them; filled in by resolve
-	ConfigMap  int         // index of the ConfigMap holding configuration.py and netbox.yaml; set by resolve
-	Labels     map[string]string
+	// Under kustomize: the web Deployment's names and namespaces before namePrefix, nameSuffix or namespace
+	// renamed it in this build, which spec.deployment and spec.namespace match too.
+	EarlierDeployments, EarlierNamespaces []string
+	Web                                   *Workload
+	Others                                []*Workload // worker and housekeeping, when the chart renders them; filled in by resolve
+	ConfigMap                             int         // index of the ConfigMap holding configuration.py and netbox.yaml; set by resolve
+	Labels                                map[string]string
 }
 
 // Workloads returns the web workload first, then the others.
@@ -140,12 +144,15 @@ func findReleases(nodes []*yaml.RNode) []*Release {
 			continue
 		}
 		if w := asWorkload(n, i, webRole); w != nil {
+			names, namespaces := earlierNames(n)
 			out = append(out, &Release{
-				Name:       podLabel(n, instanceLabel),
-				Namespace:  n.GetNamespace(),
-				Deployment: n.GetName(),
-				Chart:      w.Chart,
-				Web:        w,
+				EarlierDeployments: names,
+				EarlierNamespaces:  namespaces,
+				Name:               podLabel(n, instanceLabel),
+				Namespace:          n.GetNamespace(),
+				Deployment:         n.GetName(),
+				Chart:              w.Chart,
+				Web:                w,
 			})
 		}
 	}
@@ -201,21 +208,27 @@ type Choice struct {
 	Release, Namespace, Deployment string
 }
 
-// choiceFields are the config fields of a Choice, in the order messages give them.
+// choiceFields are the config fields of a Choice, in the order messages give them. A field matches the
+// instance's value, or an earlier one kustomize recorded (the names in the rendered files, before namePrefix,
+// nameSuffix or namespace in this build), as kustomize's own patches do; messages advise the current value.
 var choiceFields = []struct {
-	path  string
-	value func(*Release) string
-	set   func(*Choice, string)
-	get   func(Choice) string
+	path    string
+	value   func(*Release) string
+	earlier func(*Release) []string
+	set     func(*Choice, string)
+	get     func(Choice) string
 }{
-	{"spec.release", func(r *Release) string { return r.Name }, func(c *Choice, v string) { c.Release = v }, func(c Choice) string { return c.Release }},
-	{"spec.namespace", func(r *Release) string { return r.Namespace }, func(c *Choice, v string) { c.Namespace = v }, func(c Choice) string { return c.Namespace }},
-	{"spec.deployment", func(r *Release) string { return r.Deployment }, func(c *Choice, v string) { c.Deployment = v }, func(c Choice) string { return c.Deployment }},
+	{"spec.release", func(r *Release) string { return r.Name }, func(*Release) []string { return nil },
+		func(c *Choice, v string) { c.Release = v }, func(c Choice) string { return c.Release }},
+	{"spec.namespace", func(r *Release) string { return r.Namespace }, func(r *Release) []string { return r.EarlierNamespaces },
+		func(c *Choice, v string) { c.Namespace = v }, func(c Choice) string { return c.Namespace }},
+	{"spec.deployment", func(r *Release) string { return r.Deployment }, func(r *Release) []string { return r.EarlierDeployments },
+		func(c *Choice, v string) { c.Deployment = v }, func(c Choice) string { return c.Deployment }},
 }
 
 func (c Choice) matches(r *Release) bool {
 	for _, f := range choiceFields {
-		if v := f.get(c); v != "" && v != f.value(r) {
+		if v := f.get(c); v != "" && v != f.value(r) && !slices.Contains(f.earlier(r), v) {
 			return false
 		}
 	}
