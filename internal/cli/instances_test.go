@@ -635,10 +635,11 @@ func TestWorkerWithoutConfigMountBelongsToItsChart(t *testing.T) {
 	}
 }
 
-// Two instances that share release, namespace and chart name (the same chart twice under one release name, as
-// kustomize helmCharts: allows): a worker that mounts no ConfigMap at /run/config/netbox could be either's, and the
-// run fails naming it and both instances instead of wiring one of them by chance.
-func TestWorkerThatCouldBelongToEitherInstance(t *testing.T) {
+// sameChartTwice is the two-alias render as if both instances were the same chart (netbox-prod) under one release
+// name, as kustomize helmCharts: allows with two fullnameOverrides: only their object names and ConfigMaps differ.
+// edit is applied to the lab worker.
+func sameChartTwice(t *testing.T, labWorker func(string) string) []byte {
+	t.Helper()
 	two := umbrellaRender(t, "v8.3.61-umbrella-two-aliases.yaml")
 	sameChart := func(s string) string {
 		s = strings.ReplaceAll(s, "helm.sh/chart: netbox-lab-8.3.61\n", "helm.sh/chart: netbox-prod-8.3.61\n")
@@ -646,9 +647,29 @@ func TestWorkerThatCouldBelongToEitherInstance(t *testing.T) {
 	}
 	two = editDocument(t, two, "Deployment", "platform-netbox-lab", sameChart)
 	two = editDocument(t, two, "CronJob", "platform-netbox-lab-housekeeping", sameChart)
-	two = editDocument(t, two, "Deployment", "platform-netbox-lab-worker", func(s string) string {
-		return strings.Replace(sameChart(s), workerConfigMount, "", 1)
-	})
+	return editDocument(t, two, "Deployment", "platform-netbox-lab-worker", func(s string) string { return labWorker(sameChart(s)) })
+}
+
+// Instances of the same chart under one release and namespace: each worker belongs to the instance whose
+// ConfigMap it mounts at /run/config/netbox.
+func TestSameChartInstancesTellWorkersApartByConfigMap(t *testing.T) {
+	two := sameChartTwice(t, func(s string) string { return s })
+	for _, want := range []instance{{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"}, {"netbox/platform-netbox-lab", "netbox/platform-netbox-lab-sso"}} {
+		_, deployment, _ := strings.Cut(want.web, "/")
+		cfgText := configWith("deployment: " + deployment)
+		out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfgText)}, two, nil)
+		if code != 0 {
+			t.Fatalf("choosing %s: exit %d: %s", deployment, code, stderr)
+		}
+		checkOnlyInstanceWired(t, two, out, want)
+	}
+}
+
+// Two instances that share release, namespace and chart name: a worker that mounts no ConfigMap at
+// /run/config/netbox could be either's, and the run fails naming it and both instances instead of wiring one of
+// them by chance.
+func TestWorkerThatCouldBelongToEitherInstance(t *testing.T) {
+	two := sameChartTwice(t, func(s string) string { return strings.Replace(s, workerConfigMount, "", 1) })
 	stdout, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith("deployment: platform-netbox-prod"))}, two, nil)
 	msg := checkFailure(t, code, stdout, stderr, false)
 	for _, want := range []string{"(Deployment netbox/platform-netbox-lab-worker) could belong to either NetBox instance", "(Deployment netbox/platform-netbox-prod)", "(Deployment netbox/platform-netbox-lab)"} {
