@@ -550,6 +550,11 @@ func TestRerunKeepsWhatOthersPutInItsObjects(t *testing.T) {
 // its web Deployment (two).
 func TestPropertiesOverUmbrellaRenders(t *testing.T) {
 	rng := rand.New(rand.NewPCG(propertySeed, 2))
+	t.Run("chart-label-cut", func(t *testing.T) {
+		long := withLongAlias(t, umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml"))
+		checkProperties(t, []string{"--config", writeConfig(t, variants[0].config())}, shuffled(t, long, rand.New(rand.NewPCG(propertySeed, 3))), "platform")
+		checkKRMProperties(t, variants[0].config(), long, "platform")
+	})
 	for _, u := range []struct{ file, choice string }{
 		{"v8.3.61-umbrella-alias-prod.yaml", ""},
 		{"v8.3.61-umbrella-two-aliases.yaml", "deployment: platform-netbox-prod"},
