@@ -683,3 +683,41 @@ func TestWorkerThatCouldBelongToEitherInstance(t *testing.T) {
 		}
 	}
 }
+
+// netbox-sso's own ConfigMap is read on a re-run only when it is unambiguous: a duplicate key in it fails the run,
+// naming it, instead of one of the two values being kept by chance.
+func TestRerunRefusesItsObjectWithADuplicateKey(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	cfg := writeConfig(t, configWith())
+	first, stderr, code := runCLI(t, []string{"--config", cfg}, alias, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	twice := editDocument(t, first, "ConfigMap", "platform-netbox-prod-sso", func(s string) string {
+		return strings.Replace(s, "  labels:\n", "  labels:\n    team: a\n    team: b\n", 1)
+	})
+	stdout, stderr, code := runCLI(t, []string{"--config", cfg}, twice, nil)
+	if msg := checkFailure(t, code, stdout, stderr, false); !strings.Contains(msg, "(ConfigMap netbox/platform-netbox-prod-sso)") {
+		t.Errorf("the message does not name netbox-sso's ConfigMap: %s", msg)
+	}
+}
+
+// A volume named like netbox-sso's settings volume that refers to a ConfigMap netbox-sso did not add (a hand-made
+// one) is taken over: netbox-sso's own ConfigMap gets its usual name, and the other ConfigMap is left as it is.
+func TestSettingsVolumeOnAnotherConfigMapIsTakenOver(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	input := editDocument(t, alias, "Deployment", "platform-netbox-prod", func(s string) string {
+		return strings.Replace(s, "      volumes:\n", "      volumes:\n      - name: netbox-sso-settings\n        configMap:\n          name: my-settings\n", 1)
+	})
+	input = concat(input, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-settings\n  namespace: netbox\ndata:\n  netbox-sso.yaml: \"LOGIN_REQUIRED: false\"\n"))
+	out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith())}, input, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkMountsOwnConfigMap(t, parseAll(t, out), instance{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"})
+	if !bytes.Contains(out, []byte("  name: my-settings\n  namespace: netbox\ndata:\n  netbox-sso.yaml: \"LOGIN_REQUIRED: false\"\n")) {
+		t.Error("the hand-made ConfigMap my-settings changed or is gone")
+	}
+	// KRM mode sees every object, the hand-made ConfigMap too.
+	checkKRMOnlyInstanceWired(t, configWith(), input, instance{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"})
+}
