@@ -721,3 +721,62 @@ func TestSettingsVolumeOnAnotherConfigMapIsTakenOver(t *testing.T) {
 	// KRM mode sees every object, the hand-made ConfigMap too.
 	checkKRMOnlyInstanceWired(t, configWith(), input, instance{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"})
 }
+
+// Re-runs over an earlier run's output, post-renderer and KRM: what netbox-sso added follows the config and the
+// chart, under whatever name it has now.
+func TestRerunFollowsConfigAndChart(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	inline, ref := variants[1].config(), configWith()
+	run := func(t *testing.T, cfg string, input []byte) ([]byte, string) {
+		t.Helper()
+		out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfg)}, input, nil)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		krm, stderr, code := runCLI(t, nil, resourceList(t, parseAll(t, input), cfg), nil)
+		if code != 0 {
+			t.Fatalf("KRM: exit %d: %s", code, stderr)
+		}
+		if a, b := parseAll(t, out), krmItems(t, krm); len(a) != len(b) {
+			t.Fatalf("post-renderer and KRM give %d and %d objects", len(a), len(b))
+		}
+		return out, string(stderr)
+	}
+	managed := func(out []byte) (names []string) {
+		for _, n := range parseAll(t, out) {
+			if n.GetAnnotations()["netbox-sso.dev/managed"] == "true" {
+				names = append(names, n.GetKind()+" "+n.GetName())
+			}
+		}
+		return names
+	}
+	first, _ := run(t, inline, alias)
+
+	t.Run("the inline Secret is left out once the config names a Secret", func(t *testing.T) {
+		out, stderr := run(t, ref, first)
+		if got := strings.Join(managed(out), ", "); got != "ConfigMap platform-netbox-prod-sso" {
+			t.Errorf("netbox-sso's objects: %s, want only its ConfigMap", got)
+		}
+		if !strings.Contains(stderr, "(Secret netbox/platform-netbox-prod-sso) was added by an earlier netbox-sso run and is no longer needed; it is left out") {
+			t.Errorf("no warning about the Secret left out: %s", stderr)
+		}
+	})
+	t.Run("renamed by kustomize nameSuffix, then run as a post-renderer", func(t *testing.T) {
+		blue := renamed(t, first, "platform-netbox-prod-sso", "platform-netbox-prod-sso-blue")
+		out, _ := run(t, inline, blue)
+		if !bytes.Equal(out, blue) {
+			t.Errorf("a re-run changed the output:\n%s", lineDiff(blue, out))
+		}
+	})
+	t.Run("the chart's labels reach netbox-sso's objects on a re-run", func(t *testing.T) {
+		upgraded := editDocument(t, first, "ConfigMap", "platform-netbox-prod", func(s string) string {
+			return strings.Replace(s, "    app.kubernetes.io/version: v4.6.8\n", "    app.kubernetes.io/version: v4.6.9\n", 1)
+		})
+		out, _ := run(t, inline, upgraded)
+		for _, n := range parseAll(t, out) {
+			if n.GetAnnotations()["netbox-sso.dev/managed"] == "true" && n.GetLabels()["app.kubernetes.io/version"] != "v4.6.9" {
+				t.Errorf("%s %s: app.kubernetes.io/version %q, want the chart's v4.6.9", n.GetKind(), n.GetName(), n.GetLabels()["app.kubernetes.io/version"])
+			}
+		}
+	})
+}
