@@ -45,8 +45,9 @@ type Summary struct {
 }
 
 // Transform wires SSO into the NetBox instance the config chooses (spec.release, spec.namespace,
-// spec.deployment), and into nothing else: other instances are only found, never read further or changed. nodes holds one entry per input document, nil where a
-// document is not an object (empty, comments only). It changes the nodes of the release's workloads in place.
+// spec.deployment), and into nothing else: other instances are only found, never read further or changed. nodes
+// holds one entry per input document, nil where a document is not an object (empty, comments only). It never
+// changes nodes: the wired workloads are copies, in the Outcome.
 func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	found := findReleases(nodes)
 	rel, err := selectRelease(found, Choice{Release: cfg.Spec.Release, Namespace: cfg.Spec.Namespace, Deployment: cfg.Spec.Deployment})
@@ -109,15 +110,19 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	}
 	warnings = append(warnings, own.warnings...)
 
-	changed := map[int]bool{}
+	// Each workload is wired in a copy, so the input's nodes stay as they came until all of them are wired: a
+	// failure on the worker leaves the web Deployment unwired too (a failed KRM call returns its items as it got
+	// them).
+	changed, wired := map[int]bool{}, map[int]*yaml.RNode{}
 	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{},
 		PublicURL: public.netboxURL, PublicURLFrom: public.source, RedirectURIs: public.redirectURIs}
 	for _, w := range rel.Workloads() {
+		w.Node = w.Node.Copy()
 		ch, err := p.wire(w)
 		if err != nil {
 			return nil, err
 		}
-		changed[w.Index] = ch
+		changed[w.Index], wired[w.Index] = ch, w.Node
 		name := describe(w.Index, w.Node)
 		summary.Workloads = append(summary.Workloads, name)
 		for _, m := range p.mounts() {
@@ -135,6 +140,8 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 			continue
 		case own.replaces[i] != nil:
 			out = append(out, Output{From: i, Node: own.replaces[i], Changed: !sameYAML(n.YNode(), own.replaces[i].YNode())})
+		case wired[i] != nil:
+			out = append(out, Output{From: i, Node: wired[i], Changed: changed[i]})
 		default:
 			out = append(out, Output{From: i, Node: n, Changed: changed[i]})
 		}
@@ -281,8 +288,12 @@ func Relevant(n *yaml.RNode) bool {
 			}
 		}
 	case "ConfigMap":
-		if data, _ := n.Pipe(yaml.Lookup("data", "configuration.py")); data != nil {
-			return true
+		// Either of the chart's keys is enough, so a ConfigMap missing the other is reported as such, not as
+		// missing from the input.
+		for _, key := range []string{"configuration.py", "netbox.yaml"} {
+			if data, _ := n.Pipe(yaml.Lookup("data", key)); data != nil {
+				return true
+			}
 		}
 		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsAuthSettings(n)
 	case "Secret":

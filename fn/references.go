@@ -13,9 +13,31 @@ import (
 // them after the last transformer. Source: sigs.k8s.io/kustomize/api v0.20.1, internal/utils/makeResIds.go
 // (PrevIds) and filters/nameref/nameref.go (selectReferral).
 const (
-	previousNamesAnnotation = "internal.config.kubernetes.io/previousNames"
-	previousKindsAnnotation = "internal.config.kubernetes.io/previousKinds"
+	previousNamesAnnotation      = "internal.config.kubernetes.io/previousNames"
+	previousKindsAnnotation      = "internal.config.kubernetes.io/previousKinds"
+	previousNamespacesAnnotation = "internal.config.kubernetes.io/previousNamespaces"
 )
+
+// earlierNames are the names and namespaces kustomize's bookkeeping shows n had, as an object of its kind, before
+// renames in this build (oldest first; none outside kustomize).
+func earlierNames(n *yaml.RNode) (names, namespaces []string) {
+	a := n.GetAnnotations()
+	if a[previousNamesAnnotation] == "" {
+		return nil, nil
+	}
+	kinds := strings.Split(a[previousKindsAnnotation], ",")
+	spaces := strings.Split(a[previousNamespacesAnnotation], ",")
+	for i, name := range strings.Split(a[previousNamesAnnotation], ",") {
+		if i < len(kinds) && kinds[i] != n.GetKind() {
+			continue
+		}
+		names = append(names, name)
+		if i < len(spaces) {
+			namespaces = append(namespaces, spaces[i])
+		}
+	}
+	return names, namespaces
+}
 
 // referredConfigMap finds the ConfigMap a workload's reference name means, as kustomize will resolve it (see
 // referredObject), or fails when several ConfigMaps had that name.

@@ -3,7 +3,9 @@ package fn
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/manifest"
@@ -48,6 +50,7 @@ type Workload struct {
 	Index     int
 	Node      *yaml.RNode
 	Container string // the chart's .Chart.Name plus the role's suffix
+	Chart     string // the chart it belongs to, as its helm.sh/chart label and container names tell
 }
 
 // Release is one NetBox instance found in the input: a netbox-chart web Deployment and what belongs to it.
@@ -57,10 +60,13 @@ type Release struct {
 	Namespace  string
 	Deployment string // name of the web Deployment
 	Chart      string // .Chart.Name, read from helm.sh/chart: "netbox", or the alias
-	Web        *Workload
-	Others     []*Workload // worker and housekeeping, when the chart renders them; filled in by resolve
-	ConfigMap  int         // index of the ConfigMap holding configuration.py and netbox.yaml; set by resolve
-	Labels     map[string]string
+	// Under kustomize: the web Deployment's names and namespaces before namePrefix, nameSuffix or namespace
+	// renamed it in this build, which spec.deployment and spec.namespace match too.
+	EarlierDeployments, EarlierNamespaces []string
+	Web                                   *Workload
+	Others                                []*Workload // worker and housekeeping, when the chart renders them; filled in by resolve
+	ConfigMap                             int         // index of the ConfigMap holding configuration.py and netbox.yaml; set by resolve
+	Labels                                map[string]string
 }
 
 // Workloads returns the web workload first, then the others.
@@ -76,14 +82,27 @@ func (r *Release) String() string {
 // with "+" written as "_"; Chart.Version is SemVer 2, as Helm requires).
 var chartVersion = regexp.MustCompile(`^(.+?)-v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:_[0-9A-Za-z.-]+)?$`)
 
+// The chart cuts its helm.sh/chart label at 63 characters and then drops a trailing "-" (bitnami common's
+// common.names.chart: trunc 63 | trimSuffix "-"), so under a long alias the label ends in part of a version, or
+// none: cutVersion matches what can be left of "-<version>" then.
+const chartLabelMax = 63
+
+var cutVersion = regexp.MustCompile(`^(?:-v?[0-9]*(?:\.[0-9]*){0,2})?$`)
+
 // chartName is the .Chart.Name a workload was rendered with, from the helm.sh/chart label of its pod template
-// (or the object). Helm sets .Chart.Name to the alias of an aliased subchart, and netbox-chart names its
-// containers after it.
-func chartName(n *yaml.RNode) string {
+// (or the object), and whether the label says it. Helm sets .Chart.Name to the alias of an aliased subchart, and
+// netbox-chart names its containers after it.
+func chartName(n *yaml.RNode) (string, bool) {
 	if m := chartVersion.FindStringSubmatch(podLabel(n, chartLabel)); m != nil {
-		return m[1]
+		return m[1], true
 	}
-	return defaultChartName
+	return defaultChartName, false
+}
+
+// cutFrom says whether a helm.sh/chart label is "<chart>-<version>" cut at 63 characters.
+func cutFrom(label, chart string) bool {
+	rest, ok := strings.CutPrefix(label, chart)
+	return ok && len(label) >= chartLabelMax-1 && cutVersion.MatchString(rest)
 }
 
 // asWorkload says whether n is a NetBox workload of role r: the kind, the component label on its pod template,
@@ -92,12 +111,24 @@ func asWorkload(n *yaml.RNode, index int, r role) *Workload {
 	if n.GetKind() != r.kind || podLabel(n, componentLabel) != r.component {
 		return nil
 	}
-	// The name the chart's label gives first; then the default name, for charts that embed netbox-chart's
-	// templates under another chart name (their helm.sh/chart label names the outer chart).
-	for _, chart := range []string{chartName(n), defaultChartName} {
+	chart, named := chartName(n)
+	if named {
 		if name := chart + r.containerSuffix; container(n, name) != nil {
-			return &Workload{Role: r, Index: index, Node: n, Container: name}
+			return &Workload{Role: r, Index: index, Node: n, Container: name, Chart: chart}
 		}
+	} else if label := podLabel(n, chartLabel); label != "" {
+		// A label cut too short to name the chart: a container named after a chart the label begins with.
+		for _, c := range elements(podTemplate(n), "spec", "containers") {
+			name := stringField(c, "name")
+			if base, ok := strings.CutSuffix(name, r.containerSuffix); ok && cutFrom(label, base) {
+				return &Workload{Role: r, Index: index, Node: n, Container: name, Chart: base}
+			}
+		}
+	}
+	// The default name, for charts that embed netbox-chart's templates under another chart name (their
+	// helm.sh/chart label names the outer chart).
+	if name := defaultChartName + r.containerSuffix; container(n, name) != nil {
+		return &Workload{Role: r, Index: index, Node: n, Container: name, Chart: chart}
 	}
 	return nil
 }
@@ -113,12 +144,15 @@ func findReleases(nodes []*yaml.RNode) []*Release {
 			continue
 		}
 		if w := asWorkload(n, i, webRole); w != nil {
+			names, namespaces := earlierNames(n)
 			out = append(out, &Release{
-				Name:       podLabel(n, instanceLabel),
-				Namespace:  n.GetNamespace(),
-				Deployment: n.GetName(),
-				Chart:      chartName(n),
-				Web:        w,
+				EarlierDeployments: names,
+				EarlierNamespaces:  namespaces,
+				Name:               podLabel(n, instanceLabel),
+				Namespace:          n.GetNamespace(),
+				Deployment:         n.GetName(),
+				Chart:              w.Chart,
+				Web:                w,
 			})
 		}
 	}
@@ -159,7 +193,7 @@ func (r *Release) resolve(nodes []*yaml.RNode, all []*Release) error {
 // owns says whether a worker or housekeeping workload belongs to the instance whose web Deployment mounts the
 // ConfigMap reference ref.
 func (r *Release) owns(w *Workload, ref string) bool {
-	if w.Node.GetNamespace() != r.Namespace || podLabel(w.Node, instanceLabel) != r.Name || chartName(w.Node) != r.Chart {
+	if w.Node.GetNamespace() != r.Namespace || podLabel(w.Node, instanceLabel) != r.Name || w.Chart != r.Chart {
 		return false
 	}
 	own := configRef(w)
@@ -174,21 +208,27 @@ type Choice struct {
 	Release, Namespace, Deployment string
 }
 
-// choiceFields are the config fields of a Choice, in the order messages give them.
+// choiceFields are the config fields of a Choice, in the order messages give them. A field matches the
+// instance's value, or an earlier one kustomize recorded (the names in the rendered files, before namePrefix,
+// nameSuffix or namespace in this build), as kustomize's own patches do; messages advise the current value.
 var choiceFields = []struct {
-	path  string
-	value func(*Release) string
-	set   func(*Choice, string)
-	get   func(Choice) string
+	path    string
+	value   func(*Release) string
+	earlier func(*Release) []string
+	set     func(*Choice, string)
+	get     func(Choice) string
 }{
-	{"spec.release", func(r *Release) string { return r.Name }, func(c *Choice, v string) { c.Release = v }, func(c Choice) string { return c.Release }},
-	{"spec.namespace", func(r *Release) string { return r.Namespace }, func(c *Choice, v string) { c.Namespace = v }, func(c Choice) string { return c.Namespace }},
-	{"spec.deployment", func(r *Release) string { return r.Deployment }, func(c *Choice, v string) { c.Deployment = v }, func(c Choice) string { return c.Deployment }},
+	{"spec.release", func(r *Release) string { return r.Name }, func(*Release) []string { return nil },
+		func(c *Choice, v string) { c.Release = v }, func(c Choice) string { return c.Release }},
+	{"spec.namespace", func(r *Release) string { return r.Namespace }, func(r *Release) []string { return r.EarlierNamespaces },
+		func(c *Choice, v string) { c.Namespace = v }, func(c Choice) string { return c.Namespace }},
+	{"spec.deployment", func(r *Release) string { return r.Deployment }, func(r *Release) []string { return r.EarlierDeployments },
+		func(c *Choice, v string) { c.Deployment = v }, func(c Choice) string { return c.Deployment }},
 }
 
 func (c Choice) matches(r *Release) bool {
 	for _, f := range choiceFields {
-		if v := f.get(c); v != "" && v != f.value(r) {
+		if v := f.get(c); v != "" && v != f.value(r) && !slices.Contains(f.earlier(r), v) {
 			return false
 		}
 	}
@@ -253,7 +293,7 @@ func listInstances(found []*Release) string {
 		if pick, ok := pickFor(r, found); ok {
 			b.WriteString("choose it with " + pick)
 		} else {
-			b.WriteString("cannot be chosen apart from another instance with the same namespace, Deployment name and release")
+			b.WriteString("cannot be chosen apart from the others: no combination of spec.release, spec.namespace and spec.deployment matches it alone")
 		}
 	}
 	return b.String()
@@ -261,7 +301,7 @@ func listInstances(found []*Release) string {
 
 // pickFor returns the fewest config fields (release first, then namespace, then Deployment) that choose r and
 // no other instance, written as YAML the user can paste under spec. It never names a field that does not
-// separate r from the others.
+// separate r from the others, nor one whose value is empty (a config field cannot choose "no release label").
 func pickFor(r *Release, found []*Release) (string, bool) {
 	n := len(choiceFields)
 	var subsets [][]int
@@ -275,13 +315,17 @@ func pickFor(r *Release, found []*Release) (string, bool) {
 		subsets = append(subsets, s)
 	}
 	sort.SliceStable(subsets, func(i, j int) bool { return len(subsets[i]) < len(subsets[j]) })
+subsets:
 	for _, s := range subsets {
 		var c Choice
 		var parts []string
 		for _, i := range s {
 			f := choiceFields[i]
+			if f.value(r) == "" {
+				continue subsets
+			}
 			f.set(&c, f.value(r))
-			parts = append(parts, fmt.Sprintf("%s: %s", f.path, f.value(r)))
+			parts = append(parts, fmt.Sprintf("%s: %s", f.path, yamlString(f.value(r))))
 		}
 		count := 0
 		for _, o := range found {
@@ -294,6 +338,15 @@ func pickFor(r *Release, found []*Release) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// yamlString writes s as YAML that reads back as the string s: plain when it can be, quoted when YAML would read
+// it as something else ("123", "true").
+func yamlString(s string) string {
+	if n, err := yaml.Parse(s); err == nil && n.YNode().Kind == yaml.ScalarNode && n.YNode().ShortTag() == yaml.NodeTagString && n.YNode().Value == s {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 // podTemplatePath is where the pod template sits in a Deployment or CronJob.

@@ -136,3 +136,56 @@ func checkAliasWired(t *testing.T, ms manifests, fullname, alias string) {
 		}
 	}
 }
+
+// Under kustomize the config chooses an instance by the names in the rendered files: kustomize hands netbox-sso
+// objects that namePrefix and namespace already renamed, and spec.deployment and spec.namespace also match the
+// names kustomize records as earlier ones (as kustomize's own patches do). Both instances of the umbrella, one
+// transformer each, in the kustomization that renames and in an overlay that renames and runs them again; each
+// build twice.
+func TestKustomizeUmbrellaChosenByRenderedNames(t *testing.T) {
+	w := newWorkspace(t, "helm3", "kustomize")
+	render := w.mustRun(nil, "bin/helm3", "template", "platform", writeUmbrella(t, w), "--namespace", "netbox").stdout
+	sso := func(dir, alias string) string {
+		name := ssoConfig(t, w, filepath.Join(dir, "sso-"+alias+".yaml"), alias, "deployment: platform-"+alias, "namespace: netbox")
+		text := strings.Replace(readFile(t, w.path(name)), "metadata:\n  name: keycloak\n", "metadata:\n  name: "+alias+"\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ../../bin/netbox-sso\n", 1)
+		writeFile(t, w.path(name), text)
+		return "sso-" + alias + ".yaml"
+	}
+	const renames = "namePrefix: eu-\nnamespace: prod\n"
+	for _, layout := range []string{"same", "overlay-rerun"} { // one workspace: no subtests, its t fails the test
+		func() {
+			base, build := "kz-"+layout+"/base", "kz-"+layout+"/base"
+			writeFile(t, w.path(base+"/netbox.yaml"), render)
+			transformers := "transformers: [" + sso(base, "netbox-prod") + ", " + sso(base, "netbox-lab") + "]\n"
+			if layout == "same" {
+				writeFile(t, w.path(base+"/kustomization.yaml"), "resources: [netbox.yaml]\n"+renames+transformers)
+			} else {
+				writeFile(t, w.path(base+"/kustomization.yaml"), "resources: [netbox.yaml]\n"+transformers)
+				build = "kz-" + layout + "/overlay"
+				sso(build, "netbox-prod")
+				sso(build, "netbox-lab")
+				writeFile(t, w.path(build+"/kustomization.yaml"), "resources: [../base]\n"+renames+transformers)
+			}
+			argv := []string{"bin/kustomize", "build", "--enable-alpha-plugins", "--enable-exec", build}
+			out := w.mustRun(nil, argv...)
+			if again := w.mustRun(nil, argv...); again.stdout != out.stdout {
+				t.Fatal("two builds gave different output")
+			}
+			ms := parse(t, out.stdout)
+			checkAliasWired(t, ms, "eu-platform-netbox-prod", "netbox-prod")
+			checkAliasWired(t, ms, "eu-platform-netbox-lab", "netbox-lab")
+			managed := 0
+			for _, m := range ms {
+				if m.GetAnnotations()[managedAnnot] == "true" {
+					managed++
+					if m.GetNamespace() != "prod" {
+						t.Errorf("%s %s: namespace %q, want prod", m.GetKind(), m.GetName(), m.GetNamespace())
+					}
+				}
+			}
+			if managed != 2 {
+				t.Errorf("%s: %d objects carry %s, want one ConfigMap per instance; the output has %s", layout, managed, managedAnnot, ms.summary())
+			}
+		}()
+	}
+}

@@ -86,6 +86,21 @@ func withSidecars(t *testing.T, render []byte) []byte {
 	return []byte(strings.Replace(text, web, extra, 1))
 }
 
+// withLongAlias is the alias render (with fullnameOverride ipam) under an alias so long that Helm cuts the
+// helm.sh/chart label "<alias>-8.3.61" at 63 characters (bitnami common's common.names.chart: trunc 63, then
+// trimSuffix "-"): the label no longer ends in a whole version, but its containers are still named after the alias.
+func withLongAlias(t *testing.T, render []byte) []byte {
+	t.Helper()
+	const alias = "netbox-prod-eu-central-1-primary-datacenter-inventory-ipam" // 58 characters
+	out := string(renamed(t, renamed(t, render, "platform-netbox-prod", "ipam"), "netbox-prod", alias))
+	label := alias + "-8.3.61"
+	cut := strings.TrimSuffix(label[:63], "-")
+	if !strings.Contains(out, "helm.sh/chart: "+label+"\n") {
+		t.Fatal("withLongAlias: no helm.sh/chart label to cut")
+	}
+	return []byte(strings.ReplaceAll(out, "helm.sh/chart: "+label+"\n", "helm.sh/chart: "+cut+"\n"))
+}
+
 // instance is a NetBox instance as the test sees it: its web Deployment (namespace/name), and the ConfigMap
 // netbox-sso should add for it.
 type instance struct{ web, ssoConfigMap string }
@@ -108,6 +123,8 @@ func instanceCases(t *testing.T) []instanceCase {
 		{"alias-with-sidecars", withSidecars(t, alias), []instance{prod}},
 		{"alias-fullnameOverride", renamed(t, alias, "platform-netbox-prod", "ipam"), []instance{{"netbox/ipam", "netbox/ipam-sso"}}},
 		{"alias-nameOverride", renamed(t, renamed(t, alias, "platform-netbox-prod", "platform-ipam"), "app.kubernetes.io/name: netbox-prod", "app.kubernetes.io/name: ipam"), []instance{{"netbox/platform-ipam", "netbox/platform-ipam-sso"}}},
+		{"alias-chart-label-cut", withLongAlias(t, alias), []instance{{"netbox/ipam", "netbox/ipam-sso"}}},
+		{"plain-and-alias-chart-label-cut", concat(plain, withLongAlias(t, alias)), []instance{nb, {"netbox/ipam", "netbox/ipam-sso"}}},
 		{"alias-other-release-and-namespace", inNamespace(t, renamed(t, alias, "platform", "infra"), "dcim"), []instance{{"dcim/infra-netbox-prod", "dcim/infra-netbox-prod-sso"}}},
 		{"two-aliases", two, []instance{lab, prod}},
 		{"plain-and-alias", concat(plain, alias), []instance{nb, prod}},
@@ -533,6 +550,11 @@ func TestRerunKeepsWhatOthersPutInItsObjects(t *testing.T) {
 // its web Deployment (two).
 func TestPropertiesOverUmbrellaRenders(t *testing.T) {
 	rng := rand.New(rand.NewPCG(propertySeed, 2))
+	t.Run("chart-label-cut", func(t *testing.T) {
+		long := withLongAlias(t, umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml"))
+		checkProperties(t, []string{"--config", writeConfig(t, variants[0].config())}, shuffled(t, long, rand.New(rand.NewPCG(propertySeed, 3))), "platform")
+		checkKRMProperties(t, variants[0].config(), long, "platform")
+	})
 	for _, u := range []struct{ file, choice string }{
 		{"v8.3.61-umbrella-alias-prod.yaml", ""},
 		{"v8.3.61-umbrella-two-aliases.yaml", "deployment: platform-netbox-prod"},
@@ -556,4 +578,205 @@ func TestPropertiesOverUmbrellaRenders(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A run that fails on the chosen instance's worker or housekeeping workload, after its web Deployment would have
+// been wired, wires nothing: the post-renderer prints nothing, and a KRM call returns its items as it got them.
+func TestFailureAfterTheWebDeploymentWiresNothing(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	refused := map[string][]byte{
+		"worker mounts settings after netbox-sso's": editDocument(t, alias, "Deployment", "platform-netbox-prod-worker", func(s string) string {
+			return strings.Replace(s, "        - name: netbox-tmp\n          mountPath: /tmp\n", "        - name: netbox-tmp\n          mountPath: /run/config/extra/zzz\n", 1)
+		}),
+		"housekeeping volumes not a list": editDocument(t, alias, "CronJob", "platform-netbox-prod-housekeeping", func(s string) string {
+			return strings.Replace(s, "          volumes:\n", "          volumes: 7\n          x-volumes:\n", 1)
+		}),
+	}
+	for name, input := range refused {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith())}, input, nil)
+			checkFailure(t, code, stdout, stderr, false)
+
+			items := parseAll(t, input)
+			want := make([]string, len(items))
+			for i, n := range items {
+				want[i] = asKubernetesSees(n)
+			}
+			out, stderr, code := runCLI(t, nil, resourceList(t, items, configWith()), nil)
+			if code == 0 {
+				t.Fatalf("KRM: exit 0")
+			}
+			got := krmItems(t, out)
+			if len(got) != len(want) {
+				t.Fatalf("KRM: a failed call came back with %d items, want the %d it was given", len(got), len(want))
+			}
+			for i := range got {
+				if asKubernetesSees(got[i]) != want[i] {
+					t.Errorf("KRM: a failed call (%s) changed item %d (%s):\n%s", strings.TrimSpace(string(stderr)), i, objectID(got[i]), lineDiff([]byte(want[i]), []byte(asKubernetesSees(got[i]))))
+				}
+			}
+		})
+	}
+}
+
+const workerConfigMount = "        - name: config\n          mountPath: /run/config/netbox\n          readOnly: true\n"
+
+// A worker that mounts no ConfigMap at /run/config/netbox belongs to the instance of its release, namespace and
+// chart (the alias): in one release with two aliases, each instance gets its own worker, never the other's.
+func TestWorkerWithoutConfigMountBelongsToItsChart(t *testing.T) {
+	two := umbrellaRender(t, "v8.3.61-umbrella-two-aliases.yaml")
+	for _, w := range []string{"platform-netbox-lab-worker", "platform-netbox-prod-worker"} {
+		two = editDocument(t, two, "Deployment", w, func(s string) string { return strings.Replace(s, workerConfigMount, "", 1) })
+	}
+	for _, want := range []instance{{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"}, {"netbox/platform-netbox-lab", "netbox/platform-netbox-lab-sso"}} {
+		_, deployment, _ := strings.Cut(want.web, "/")
+		cfgText := configWith("deployment: " + deployment)
+		out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfgText)}, two, nil)
+		if code != 0 {
+			t.Fatalf("choosing %s: exit %d: %s", deployment, code, stderr)
+		}
+		checkOnlyInstanceWired(t, two, out, want)
+		checkKRMOnlyInstanceWired(t, cfgText, two, want)
+	}
+}
+
+// sameChartTwice is the two-alias render as if both instances were the same chart (netbox-prod) under one release
+// name, as kustomize helmCharts: allows with two fullnameOverrides: only their object names and ConfigMaps differ.
+// edit is applied to the lab worker.
+func sameChartTwice(t *testing.T, labWorker func(string) string) []byte {
+	t.Helper()
+	two := umbrellaRender(t, "v8.3.61-umbrella-two-aliases.yaml")
+	sameChart := func(s string) string {
+		s = strings.ReplaceAll(s, "helm.sh/chart: netbox-lab-8.3.61\n", "helm.sh/chart: netbox-prod-8.3.61\n")
+		return strings.ReplaceAll(s, "- name: netbox-lab", "- name: netbox-prod")
+	}
+	two = editDocument(t, two, "Deployment", "platform-netbox-lab", sameChart)
+	two = editDocument(t, two, "CronJob", "platform-netbox-lab-housekeeping", sameChart)
+	return editDocument(t, two, "Deployment", "platform-netbox-lab-worker", func(s string) string { return labWorker(sameChart(s)) })
+}
+
+// Instances of the same chart under one release and namespace: each worker belongs to the instance whose
+// ConfigMap it mounts at /run/config/netbox.
+func TestSameChartInstancesTellWorkersApartByConfigMap(t *testing.T) {
+	two := sameChartTwice(t, func(s string) string { return s })
+	for _, want := range []instance{{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"}, {"netbox/platform-netbox-lab", "netbox/platform-netbox-lab-sso"}} {
+		_, deployment, _ := strings.Cut(want.web, "/")
+		cfgText := configWith("deployment: " + deployment)
+		out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfgText)}, two, nil)
+		if code != 0 {
+			t.Fatalf("choosing %s: exit %d: %s", deployment, code, stderr)
+		}
+		checkOnlyInstanceWired(t, two, out, want)
+	}
+}
+
+// Two instances that share release, namespace and chart name: a worker that mounts no ConfigMap at
+// /run/config/netbox could be either's, and the run fails naming it and both instances instead of wiring one of
+// them by chance.
+func TestWorkerThatCouldBelongToEitherInstance(t *testing.T) {
+	two := sameChartTwice(t, func(s string) string { return strings.Replace(s, workerConfigMount, "", 1) })
+	stdout, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith("deployment: platform-netbox-prod"))}, two, nil)
+	msg := checkFailure(t, code, stdout, stderr, false)
+	for _, want := range []string{"(Deployment netbox/platform-netbox-lab-worker) could belong to either NetBox instance", "(Deployment netbox/platform-netbox-prod)", "(Deployment netbox/platform-netbox-lab)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message does not say %q:\n%s", want, msg)
+		}
+	}
+}
+
+// netbox-sso's own ConfigMap is read on a re-run only when it is unambiguous: a duplicate key in it fails the run,
+// naming it, instead of one of the two values being kept by chance.
+func TestRerunRefusesItsObjectWithADuplicateKey(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	cfg := writeConfig(t, configWith())
+	first, stderr, code := runCLI(t, []string{"--config", cfg}, alias, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	twice := editDocument(t, first, "ConfigMap", "platform-netbox-prod-sso", func(s string) string {
+		return strings.Replace(s, "  labels:\n", "  labels:\n    team: a\n    team: b\n", 1)
+	})
+	stdout, stderr, code := runCLI(t, []string{"--config", cfg}, twice, nil)
+	if msg := checkFailure(t, code, stdout, stderr, false); !strings.Contains(msg, "(ConfigMap netbox/platform-netbox-prod-sso)") {
+		t.Errorf("the message does not name netbox-sso's ConfigMap: %s", msg)
+	}
+}
+
+// A volume named like netbox-sso's settings volume that refers to a ConfigMap netbox-sso did not add (a hand-made
+// one) is taken over: netbox-sso's own ConfigMap gets its usual name, and the other ConfigMap is left as it is.
+func TestSettingsVolumeOnAnotherConfigMapIsTakenOver(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	input := editDocument(t, alias, "Deployment", "platform-netbox-prod", func(s string) string {
+		return strings.Replace(s, "      volumes:\n", "      volumes:\n      - name: netbox-sso-settings\n        configMap:\n          name: my-settings\n", 1)
+	})
+	input = concat(input, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-settings\n  namespace: netbox\ndata:\n  netbox-sso.yaml: \"LOGIN_REQUIRED: false\"\n"))
+	out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, configWith())}, input, nil)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkMountsOwnConfigMap(t, parseAll(t, out), instance{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"})
+	if !bytes.Contains(out, []byte("  name: my-settings\n  namespace: netbox\ndata:\n  netbox-sso.yaml: \"LOGIN_REQUIRED: false\"\n")) {
+		t.Error("the hand-made ConfigMap my-settings changed or is gone")
+	}
+	// KRM mode sees every object, the hand-made ConfigMap too.
+	checkKRMOnlyInstanceWired(t, configWith(), input, instance{"netbox/platform-netbox-prod", "netbox/platform-netbox-prod-sso"})
+}
+
+// Re-runs over an earlier run's output, post-renderer and KRM: what netbox-sso added follows the config and the
+// chart, under whatever name it has now.
+func TestRerunFollowsConfigAndChart(t *testing.T) {
+	alias := umbrellaRender(t, "v8.3.61-umbrella-alias-prod.yaml")
+	inline, ref := variants[1].config(), configWith()
+	run := func(t *testing.T, cfg string, input []byte) ([]byte, string) {
+		t.Helper()
+		out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfg)}, input, nil)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		krm, stderr, code := runCLI(t, nil, resourceList(t, parseAll(t, input), cfg), nil)
+		if code != 0 {
+			t.Fatalf("KRM: exit %d: %s", code, stderr)
+		}
+		if a, b := parseAll(t, out), krmItems(t, krm); len(a) != len(b) {
+			t.Fatalf("post-renderer and KRM give %d and %d objects", len(a), len(b))
+		}
+		return out, string(stderr)
+	}
+	managed := func(out []byte) (names []string) {
+		for _, n := range parseAll(t, out) {
+			if n.GetAnnotations()["netbox-sso.dev/managed"] == "true" {
+				names = append(names, n.GetKind()+" "+n.GetName())
+			}
+		}
+		return names
+	}
+	first, _ := run(t, inline, alias)
+
+	t.Run("the inline Secret is left out once the config names a Secret", func(t *testing.T) {
+		out, stderr := run(t, ref, first)
+		if got := strings.Join(managed(out), ", "); got != "ConfigMap platform-netbox-prod-sso" {
+			t.Errorf("netbox-sso's objects: %s, want only its ConfigMap", got)
+		}
+		if !strings.Contains(stderr, "(Secret netbox/platform-netbox-prod-sso) was added by an earlier netbox-sso run and is no longer needed; it is left out") {
+			t.Errorf("no warning about the Secret left out: %s", stderr)
+		}
+	})
+	t.Run("renamed by kustomize nameSuffix, then run as a post-renderer", func(t *testing.T) {
+		blue := renamed(t, first, "platform-netbox-prod-sso", "platform-netbox-prod-sso-blue")
+		out, _ := run(t, inline, blue)
+		if !bytes.Equal(out, blue) {
+			t.Errorf("a re-run changed the output:\n%s", lineDiff(blue, out))
+		}
+	})
+	t.Run("the chart's labels reach netbox-sso's objects on a re-run", func(t *testing.T) {
+		upgraded := editDocument(t, first, "ConfigMap", "platform-netbox-prod", func(s string) string {
+			return strings.Replace(s, "    app.kubernetes.io/version: v4.6.8\n", "    app.kubernetes.io/version: v4.6.9\n", 1)
+		})
+		out, _ := run(t, inline, upgraded)
+		for _, n := range parseAll(t, out) {
+			if n.GetAnnotations()["netbox-sso.dev/managed"] == "true" && n.GetLabels()["app.kubernetes.io/version"] != "v4.6.9" {
+				t.Errorf("%s %s: app.kubernetes.io/version %q, want the chart's v4.6.9", n.GetKind(), n.GetName(), n.GetLabels()["app.kubernetes.io/version"])
+			}
+		}
+	})
 }
