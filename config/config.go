@@ -30,6 +30,7 @@ type Spec struct {
 	Provider      Provider `json:"provider"`
 	Groups        Groups   `json:"groups"`
 	LoginRequired *bool    `json:"loginRequired,omitempty"`
+	Sync          *Sync    `json:"sync,omitempty"`
 	// UnsafeTrustRemoteUserHeader keeps NetBox's header login on; see the schema for what it risks.
 	UnsafeTrustRemoteUserHeader bool `json:"unsafeTrustRemoteUserHeader,omitempty"`
 }
@@ -121,6 +122,9 @@ func (c *Config) applyDefaults() {
 	if g.Prune == nil {
 		t := true
 		g.Prune = &t
+	}
+	if c.Spec.Sync != nil {
+		c.Spec.Sync.applyDefaults()
 	}
 	if c.Spec.LoginRequired == nil {
 		t := true

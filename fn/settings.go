@@ -2,6 +2,7 @@ package fn
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -97,6 +98,10 @@ func Settings(cfg *config.Config) string {
 		add("netbox_groups", mappings).
 		add("prune_groups", *g.Prune))
 
+	if s.Sync != nil {
+		m.add("SOCIAL_AUTH_NETBOX_SSO_SYNC", syncSettings(cfg))
+	}
+
 	out, err := yaml.String(m.node(), yaml.Trim)
 	if err != nil {
 		panic("settings cannot be encoded: " + err.Error()) // only strings, bools and lists of them go in
@@ -141,6 +146,8 @@ func toNode(v any) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}
 	case nil:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(t)}
 	case []string:
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		width := 0

@@ -72,6 +72,9 @@ func collect(e *jsonschema.ValidationError, out *[]Violation) {
 		*out = append(*out, Violation{at, minLengthMessage(k.Want)})
 	case *kind.MinItems:
 		*out = append(*out, Violation{at, minItemsMessage(k.Want)})
+	case *kind.Minimum:
+		want, _ := k.Want.Float64()
+		*out = append(*out, Violation{at, minimumMessage(want)})
 	case *kind.Type:
 		*out = append(*out, Violation{at, typeMessage(k.Want, k.Got)})
 	case *kind.Pattern:

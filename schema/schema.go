@@ -84,7 +84,9 @@ func typeWord(t string) string {
 		return "a mapping"
 	case "null":
 		return "null"
-	case "integer", "number":
+	case "integer":
+		return "a whole number"
+	case "number":
 		return "a number"
 	}
 	return "a " + t
@@ -162,6 +164,8 @@ func minLengthMessage(n int) string {
 	}
 	return fmt.Sprintf("must be at least %d characters", n)
 }
+
+func minimumMessage(n float64) string { return fmt.Sprintf("must be at least %v", n) }
 
 func minItemsMessage(n int) string { return fmt.Sprintf("must list at least %d item(s)", n) }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ type rule struct {
 	minLength    int
 	minItems     int
 	pattern      *regexp.Regexp
+	minimum      *float64
 }
 
 // Keywords that only describe; they never change a verdict.
@@ -101,6 +103,9 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 				r.minItems = int(v.(float64))
 			case "pattern":
 				r.pattern, err = regexp.Compile(v.(string))
+			case "minimum":
+				m := v.(float64)
+				r.minimum = &m
 			default:
 				if !annotations[key] {
 					return nil, fmt.Errorf("%s: keyword %q is not supported by netbox-sso's schema interpreter", at, key)
@@ -138,7 +143,7 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 func (r *rule) validate(v any, path []string, out *[]Violation) {
 	add := func(p []string, msg string) { *out = append(*out, Violation{FieldPath(p), msg}) }
 	t := jsonType(v)
-	if len(r.types) > 0 && !contains(r.types, t) {
+	if len(r.types) > 0 && !contains(r.types, t) && !(t == "number" && contains(r.types, "integer") && isWhole(v)) {
 		add(path, typeMessage(r.types, t))
 		return
 	}
@@ -180,6 +185,10 @@ func (r *rule) validate(v any, path []string, out *[]Violation) {
 				r.items.validate(item, append(path[:len(path):len(path)], fmt.Sprint(i)), out)
 			}
 		}
+	case float64, int, int64, uint64:
+		if f, _ := asFloat(v); r.minimum != nil && f < *r.minimum {
+			add(path, minimumMessage(*r.minimum))
+		}
 	case string:
 		if r.minLength >= 0 && utf8.RuneCountInString(v) < r.minLength {
 			add(path, minLengthMessage(r.minLength))
@@ -188,6 +197,27 @@ func (r *rule) validate(v any, path []string, out *[]Violation) {
 			add(path, patternMessage(r.pattern.String()))
 		}
 	}
+}
+
+// isWhole says whether a number is an integer in JSON Schema's sense (a mathematical integer: 1.0 counts).
+func isWhole(v any) bool {
+	f, ok := asFloat(v)
+	return ok && f == math.Trunc(f) && !math.IsInf(f, 0)
+}
+
+// asFloat reads the numbers a config can hold: float64 from JSON, int and its kin from YAML.
+func asFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	}
+	return 0, false
 }
 
 func jsonType(v any) string {

@@ -110,6 +110,9 @@ func runExplain(args []string, env Env) int {
 	if ref := r.cfg.Spec.Provider.ClientSecretRef; ref != nil {
 		fmt.Fprintf(w, "  (client secret read from the existing Secret %q, key %q)\n", ref.Name, ref.Key)
 	}
+	if s.Sync != "" {
+		fmt.Fprintf(w, "  (%s)\n", s.Sync)
+	}
 	fmt.Fprintln(w, "\nWorkloads changed (pod template annotation checksum/netbox-sso="+s.Checksum[:12]+"…):")
 	for _, name := range s.Workloads {
 		fmt.Fprintln(w, "  "+name)
