@@ -71,6 +71,9 @@ func runKeycloakClient(args []string, env Env) int {
 	for _, w := range append(cfg.Warnings, warnings...) {
 		warn(env, w)
 	}
+	if note := keycloak.ServiceAccount(cfg.Config, client); note != "" {
+		fmt.Fprintln(env.Stderr, "netbox-sso: note: "+note)
+	}
 	out, err := json.MarshalIndent(client, "", "  ")
 	if err != nil {
 		fail(env, err)
