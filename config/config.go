@@ -31,6 +31,9 @@ type Spec struct {
 	Groups        Groups   `json:"groups"`
 	LoginRequired *bool    `json:"loginRequired,omitempty"`
 	Sync          *Sync    `json:"sync,omitempty"`
+	Logout        *Logout  `json:"logout,omitempty"`
+	// SessionMaxAgeSeconds caps sessions started by SSO (0: NetBox's own lifetime).
+	SessionMaxAgeSeconds int `json:"sessionMaxAgeSeconds,omitempty"`
 	// UnsafeTrustRemoteUserHeader keeps NetBox's header login on; see the schema for what it risks.
 	UnsafeTrustRemoteUserHeader bool `json:"unsafeTrustRemoteUserHeader,omitempty"`
 }

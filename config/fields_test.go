@@ -245,6 +245,17 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"unsafeTrustRemoteUserHeader string", with("spec.unsafeTrustRemoteUserHeader", "no"), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a string"}},
 		{"unsafeTrustRemoteUserHeader number", with("spec.unsafeTrustRemoteUserHeader", 0), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a number"}},
 
+		// spec.logout, spec.sessionMaxAgeSeconds
+		{"logout string", with("spec.logout", "yes"), []string{"spec.logout: must be a mapping, got a string"}},
+		{"logout unknown field", with("spec.logout", map[string]any{"url": "x"}), []string{"spec.logout.url: unknown field"}},
+		{"logout.enabled string", with("spec.logout", map[string]any{"enabled": "true"}), []string{"spec.logout.enabled: must be a boolean, got a string"}},
+		{"logout.endSessionURL empty", with("spec.logout", map[string]any{"endSessionURL": ""}), []string{"spec.logout.endSessionURL: must not be empty"}},
+		{"logout.endSessionURL relative", with("spec.logout", map[string]any{"endSessionURL": "/logout"}), []string{`spec.logout.endSessionURL: must be an absolute http(s) URL, got "/logout"`}},
+		{"logout on for a non-Keycloak issuer without endSessionURL", with("spec.provider.type", "oidc", "spec.provider.issuerURL", "https://login.example.com/tenant", "spec.provider.publicKey", deleted, "spec.logout", map[string]any{"enabled": true}),
+			[]string{"spec.logout.endSessionURL: required for logout with an issuer that is not a Keycloak realm: the provider's end_session_endpoint (from https://login.example.com/tenant/.well-known/openid-configuration)"}},
+		{"sessionMaxAgeSeconds too short", with("spec.sessionMaxAgeSeconds", 59), []string{"spec.sessionMaxAgeSeconds: must be at least 60"}},
+		{"sessionMaxAgeSeconds string", with("spec.sessionMaxAgeSeconds", "8h"), []string{"spec.sessionMaxAgeSeconds: must be a whole number, got a string"}},
+
 		// spec.sync
 		{"sync list", with("spec.sync", list), []string{"spec.sync: must be a mapping, got a list"}},
 		{"sync unknown field", with("spec.sync", map[string]any{"interval": "1h"}), []string{"spec.sync.interval: unknown field"}},

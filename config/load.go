@@ -202,6 +202,7 @@ func check(c *Config) (warnings, problems []string) {
 	}
 
 	checkSync(c, problem)
+	checkLogout(c, problem)
 
 	switch p.Type {
 	case Keycloak:

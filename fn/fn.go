@@ -90,6 +90,9 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		effective = &withURL
 	}
 
+	if err := checkLogout(effective); err != nil {
+		return nil, err
+	}
 	p, err := newPlan(effective, rel, chartCM, name, carriesHelmFilenames(nodes))
 	if err != nil {
 		return nil, err

@@ -79,6 +79,12 @@ func Settings(cfg *config.Config) string {
 	if strings.HasPrefix(s.NetBoxURL, "https://") {
 		m.add("SOCIAL_AUTH_REDIRECT_IS_HTTPS", true)
 	}
+	if u := LogoutRedirectURL(cfg); u != "" {
+		m.add("LOGOUT_REDIRECT_URL", u)
+	}
+	if s.SessionMaxAgeSeconds > 0 {
+		m.add("SOCIAL_AUTH_MAX_SESSION_LENGTH", s.SessionMaxAgeSeconds)
+	}
 	m.add("SOCIAL_AUTH_BACKEND_ATTRS", newMap().add(b.name, []any{p.ButtonLabel, nil}))
 	m.add("SOCIAL_AUTH_PIPELINE", Pipeline)
 
