@@ -52,7 +52,8 @@ class FakeKeycloakAdmin:
         self.server.server_close()
 
     def add(self, username, groups, enabled=True):
-        self.users[username] = {"id": f"id-{username}", "username": username, "enabled": enabled, "groups": groups}
+        # Keycloak's user id is what its tokens carry as sub; keycloak_claims() sends sub-<username>.
+        self.users[username] = {"id": f"sub-{username}", "username": username, "enabled": enabled, "groups": groups}
 
     def _handler(self):
         fake = self
@@ -93,6 +94,11 @@ class FakeKeycloakAdmin:
                     name = q.get("username", [""])[0]
                     found = [u for u in fake.users.values() if u["username"] == name]
                     return self._send(200, [{k: u[k] for k in ("id", "username", "enabled")} for u in found])
+                if len(parts) == 6 and parts[:5] == ["", "admin", "realms", "test", "users"]:
+                    user = next((u for u in fake.users.values() if u["id"] == parts[5]), None)
+                    if user is None:
+                        return self._send(404, {"error": "User not found"})
+                    return self._send(200, {k: user[k] for k in ("id", "username", "enabled")})
                 if len(parts) == 7 and parts[:5] == ["", "admin", "realms", "test", "users"] and parts[6] == "groups":
                     user = next((u for u in fake.users.values() if u["id"] == parts[5]), None)
                     if user is None:
@@ -329,6 +335,24 @@ def test_deactivate_after_days_needs_no_provider_api(login, sync_settings, admin
     assert not fresh(old).is_active
     assert fresh(recent).is_active
     assert "user leo: is_active True -> False (no login for more than 30 days)" in out
+
+
+def test_oidc_users_are_found_by_sub(login, sso, sync_settings, admin):
+    """Type oidc with a Keycloak realm as issuer: the uid is sub, Keycloak's user id."""
+    sync_settings["backend"] = "oidc"
+    sso["superuser_groups"] = ["administrator"]
+    olga = login("oidc", keycloak_claims("olga", groups=["administrator"])).user
+    pete = login("oidc", keycloak_claims("pete", groups=["administrator"])).user
+    assert olga.is_superuser and pete.is_superuser
+    admin.add("olga", groups=["/administrator"])
+    admin.add("pete", groups=[])
+
+    _, out = run_sync()
+
+    assert fresh(olga).is_superuser and fresh(olga).is_active
+    assert not fresh(pete).is_superuser
+    assert "/admin/realms/test/users/sub-olga" in admin.requests
+    assert "user pete: is_superuser True -> False" in out
 
 
 def test_a_sync_without_its_setting_is_a_clear_error(settings, sso):
