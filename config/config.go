@@ -49,6 +49,13 @@ type Spec struct {
 	LoginRequired *bool `json:"loginRequired,omitempty"`
 	// UnsafeTrustRemoteUserHeader keeps NetBox's Remote-User header login (REMOTE_AUTH_ENABLED) on, with a
 	// warning: anyone who reaches NetBox past the proxy can then log in as anyone. Default false.
+	// Sync adds a CronJob that recomputes SSO users' rights from the provider between logins (docs/sync.md).
+	Sync *Sync `json:"sync,omitempty"`
+	// Logout sends NetBox's logout on to the provider's end-session endpoint (on by default when the public URL
+	// is known).
+	Logout *Logout `json:"logout,omitempty"`
+	// SessionMaxAgeSeconds caps, in seconds, sessions started by SSO (0: NetBox's own lifetime).
+	SessionMaxAgeSeconds int `json:"sessionMaxAgeSeconds,omitempty"`
 	UnsafeTrustRemoteUserHeader bool `json:"unsafeTrustRemoteUserHeader,omitempty"`
 }
 
@@ -182,6 +189,9 @@ func (c *Config) applyDefaults() {
 	if g.Prune == nil {
 		t := true
 		g.Prune = &t
+	}
+	if c.Spec.Sync != nil {
+		c.Spec.Sync.applyDefaults()
 	}
 	if c.Spec.LoginRequired == nil {
 		t := true

@@ -250,6 +250,30 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"unsafeTrustRemoteUserHeader string", with("spec.unsafeTrustRemoteUserHeader", "no"), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a string"}},
 		{"unsafeTrustRemoteUserHeader number", with("spec.unsafeTrustRemoteUserHeader", 0), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a number"}},
 
+		// spec.logout, spec.sessionMaxAgeSeconds
+		{"logout string", with("spec.logout", "yes"), []string{"spec.logout: must be a mapping, got a string"}},
+		{"logout unknown field", with("spec.logout", map[string]any{"url": "x"}), []string{"spec.logout.url: unknown field"}},
+		{"logout.enabled string", with("spec.logout", map[string]any{"enabled": "true"}), []string{"spec.logout.enabled: must be a boolean, got a string"}},
+		{"logout.endSessionURL empty", with("spec.logout", map[string]any{"endSessionURL": ""}), []string{"spec.logout.endSessionURL: must not be empty"}},
+		{"logout.endSessionURL relative", with("spec.logout", map[string]any{"endSessionURL": "/logout"}), []string{`spec.logout.endSessionURL: must be an absolute http(s) URL, got "/logout"`}},
+		{"logout on for a non-Keycloak issuer without endSessionURL", with("spec.provider.type", "oidc", "spec.provider.issuerURL", "https://login.example.com/tenant", "spec.provider.publicKey", deleted, "spec.logout", map[string]any{"enabled": true}),
+			[]string{"spec.logout.endSessionURL: required for logout with an issuer that is not a Keycloak realm: the provider's end_session_endpoint (from https://login.example.com/tenant/.well-known/openid-configuration)"}},
+		{"sessionMaxAgeSeconds too short", with("spec.sessionMaxAgeSeconds", 59), []string{"spec.sessionMaxAgeSeconds: must be at least 60"}},
+		{"sessionMaxAgeSeconds string", with("spec.sessionMaxAgeSeconds", "8h"), []string{"spec.sessionMaxAgeSeconds: must be a whole number, got a string"}},
+
+		// spec.sync
+		{"sync list", with("spec.sync", list), []string{"spec.sync: must be a mapping, got a list"}},
+		{"sync unknown field", with("spec.sync", map[string]any{"interval": "1h"}), []string{"spec.sync.interval: unknown field"}},
+		{"sync.schedule empty", with("spec.sync", map[string]any{"schedule": ""}), []string{"spec.sync.schedule: must not be empty"}},
+		{"sync.schedule not cron", with("spec.sync", map[string]any{"schedule": "hourly"}), []string{`spec.sync.schedule: not a cron schedule (expected exactly 5 fields, found 1: [hourly]); use five fields, minute hour day-of-month month day-of-week, such as "*/15 * * * *", or @hourly, @daily`}},
+		{"sync.schedule six fields", with("spec.sync", map[string]any{"schedule": "0 0 * * * *"}), []string{`spec.sync.schedule: not a cron schedule (expected exactly 5 fields, found 6: [0 0 * * * *]); use five fields, minute hour day-of-month month day-of-week, such as "*/15 * * * *", or @hourly, @daily`}},
+		{"sync.dryRun string", with("spec.sync", map[string]any{"dryRun": "yes"}), []string{"spec.sync.dryRun: must be a boolean, got a string"}},
+		{"sync.removedUsers other", with("spec.sync", map[string]any{"removedUsers": "delete"}), []string{"spec.sync.removedUsers: value must be one of 'deactivate', 'keep'"}},
+		{"sync.deactivateAfterDays zero", with("spec.sync", map[string]any{"deactivateAfterDays": 0}), []string{"spec.sync.deactivateAfterDays: must be at least 1"}},
+		{"sync.deactivateAfterDays negative", with("spec.sync", map[string]any{"deactivateAfterDays": -5}), []string{"spec.sync.deactivateAfterDays: must be at least 1"}},
+		{"sync.deactivateAfterDays fraction", with("spec.sync", map[string]any{"deactivateAfterDays": 1.5}), []string{"spec.sync.deactivateAfterDays: must be a whole number, got a number"}},
+		{"sync.deactivateAfterDays string", with("spec.sync", map[string]any{"deactivateAfterDays": "90"}), []string{"spec.sync.deactivateAfterDays: must be a whole number, got a string"}},
+
 		// Several problems at once: all of them, sorted by field path, schema problems before meaning problems.
 		{"several schema problems", with("spec.provider.clientID", "", "spec.groups.match", "x", "kind", "K"), []string{
 			`kind: must be "NetBoxSSO"`, "spec.groups.match: value must be one of 'name', 'path'", "spec.provider.clientID: must not be empty"}},

@@ -201,6 +201,9 @@ func check(c *Config) (warnings, problems []string) {
 		warnings = append(warnings, "spec.unsafeTrustRemoteUserHeader: NetBox's Remote-User header login stays on: anyone who can reach NetBox without passing your proxy can log in as any user by sending that header")
 	}
 
+	checkSync(c, problem)
+	checkLogout(c, problem)
+
 	switch p.Type {
 	case Keycloak:
 		if p.PublicKey == "" {

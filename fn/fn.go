@@ -42,6 +42,8 @@ type Summary struct {
 	PublicURL     string   // NetBox's public URL as netbox-sso knows it ("" when it does not)
 	PublicURLFrom string   // spec.netboxURL, or the Ingress or HTTPRoute it was read from
 	RedirectURIs  []string // what NetBox sends the identity provider as redirect_uri
+
+	Sync string // the sync CronJob and what it runs, when spec.sync asks for one
 }
 
 // Transform wires SSO into the NetBox instance the config chooses (spec.release, spec.namespace,
@@ -89,8 +91,14 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 		effective = &withURL
 	}
 
+	if err := checkLogout(effective); err != nil {
+		return nil, err
+	}
 	p, err := newPlan(effective, rel, chartCM, name, carriesHelmFilenames(nodes))
 	if err != nil {
+		return nil, err
+	}
+	if err := p.addSync(effective, rel); err != nil {
 		return nil, err
 	}
 
@@ -131,6 +139,9 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	}
 	for _, obj := range p.objects {
 		summary.Added = append(summary.Added, obj.GetKind()+" "+manifest.QualifiedName(obj))
+	}
+	if p.syncJob != nil {
+		summary.Sync = syncSummary(p.syncJob, cfg.Spec.Sync)
 	}
 
 	out := make([]Output, 0, len(nodes)+len(p.objects))
@@ -186,7 +197,7 @@ func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
 		}
 	}
 	for i, n := range nodes {
-		if n != nil && own.replaces[i] == nil && n.GetAnnotations()[managedAnnotation] == "true" && n.GetNamespace() == p.namespace && n.GetName() == p.configMap {
+		if n != nil && own.replaces[i] == nil && n.GetAnnotations()[managedAnnotation] == "true" && (n.GetNamespace() == p.namespace && n.GetName() == p.configMap || p.ownsSync(n)) {
 			own.dropped[i] = true
 			own.warnings = append(own.warnings, fmt.Sprintf("%s was added by an earlier netbox-sso run and is no longer needed; it is left out", describe(i, n)))
 		}
@@ -200,6 +211,7 @@ func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
 var ownedFields = map[string][]string{
 	"ConfigMap": {"data", "binaryData"},
 	"Secret":    {"type", "data", "stringData"},
+	"CronJob":   {"spec"}, // the sync CronJob: a copy of the housekeeping CronJob's, rebuilt on every run
 }
 
 // adopt brings an object an earlier run added up to date: it starts from that object as it stands now, so

@@ -36,6 +36,7 @@ type plan struct {
 	labels       map[string]string
 	helmFilename string // Helm 4 postrender-filename for added objects, when the input carries them
 	mountList    []mount
+	syncJob      *yaml.RNode // the sync CronJob, when spec.sync asks for one (see sync.go)
 }
 
 // newPlan plans the objects, named name, and mounts for one instance.
@@ -92,10 +93,16 @@ func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, name 
 }
 
 func (p *plan) newObject(apiVersion, kind string) (*yaml.RNode, error) {
+	return p.newObjectNamed(p.configMap, apiVersion, kind)
+}
+
+// newObjectNamed starts an object netbox-sso adds: its name, the release's namespace and labels, and the
+// annotation that marks it as netbox-sso's.
+func (p *plan) newObjectNamed(name, apiVersion, kind string) (*yaml.RNode, error) {
 	n := yaml.NewMapRNode(nil)
 	n.SetApiVersion(apiVersion)
 	n.SetKind(kind)
-	if err := n.SetName(p.configMap); err != nil {
+	if err := n.SetName(name); err != nil {
 		return nil, err
 	}
 	if p.namespace != "" {
@@ -110,7 +117,7 @@ func (p *plan) newObject(apiVersion, kind string) (*yaml.RNode, error) {
 	}
 	annotations := map[string]string{managedAnnotation: "true"}
 	if p.helmFilename != "" {
-		annotations[helmFilenameAnnotation] = p.helmFilename
+		annotations[helmFilenameAnnotation] = "netbox-sso/" + name + ".yaml"
 	}
 	if err := n.SetAnnotations(annotations); err != nil {
 		return nil, err

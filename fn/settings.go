@@ -82,6 +82,12 @@ func Settings(cfg *config.Config) string {
 	if strings.HasPrefix(s.NetBoxURL, "https://") {
 		m.add("SOCIAL_AUTH_REDIRECT_IS_HTTPS", true)
 	}
+	if u := LogoutRedirectURL(cfg); u != "" {
+		m.add("LOGOUT_REDIRECT_URL", u)
+	}
+	if s.SessionMaxAgeSeconds > 0 {
+		m.add("SOCIAL_AUTH_MAX_SESSION_LENGTH", s.SessionMaxAgeSeconds)
+	}
 	m.add("SOCIAL_AUTH_BACKEND_ATTRS", newMap().add(b.name, []any{p.ButtonLabel, nil}))
 	m.add("SOCIAL_AUTH_PIPELINE", Pipeline)
 
@@ -100,6 +106,10 @@ func Settings(cfg *config.Config) string {
 		add("allowed_groups", nonNil(g.Allowed)).
 		add("netbox_groups", mappings).
 		add("prune_groups", *g.Prune))
+
+	if s.Sync != nil {
+		m.add("SOCIAL_AUTH_NETBOX_SSO_SYNC", syncSettings(cfg))
+	}
 
 	out, err := yaml.String(m.node(), yaml.Trim)
 	if err != nil {

@@ -284,6 +284,9 @@ func runKeycloakClient(o options, env Env) error {
 	for _, w := range append(cfg.Warnings, warnings...) {
 		warn(env, w)
 	}
+	if note := keycloak.ServiceAccount(cfg.Config, client); note != "" {
+		fmt.Fprintln(env.Stderr, "netbox-sso: note: "+note)
+	}
 	out, err := json.MarshalIndent(client, "", "  ")
 	if err != nil {
 		return failure(err)
@@ -315,6 +318,9 @@ func runExplain(o options, env Env) error {
 	}
 	if ref := r.cfg.Spec.Provider.ClientSecretRef; ref != nil {
 		fmt.Fprintf(w, "  (client secret read from the existing Secret %q, key %q)\n", ref.Name, ref.Key)
+	}
+	if s.Sync != "" {
+		fmt.Fprintf(w, "  (%s)\n", s.Sync)
 	}
 	fmt.Fprintln(w, "\nWorkloads changed (pod template annotation checksum/netbox-sso="+s.Checksum[:12]+"…):")
 	for _, name := range s.Workloads {
