@@ -48,7 +48,10 @@ type SecretRef struct {
 }
 
 type Groups struct {
+	// Claim is one top-level claim read as group names; Claims, several claims (top-level or nested), merged.
+	// Only one of the two is given; see Sources.
 	Claim        string         `json:"claim,omitempty"`
+	Claims       []ClaimPath    `json:"claims,omitempty"`
 	Match        string         `json:"match,omitempty"`
 	Superuser    []string       `json:"superuser,omitempty"`
 	Staff        []string       `json:"staff,omitempty"`
@@ -105,7 +108,7 @@ func (c *Config) applyDefaults() {
 		}
 	}
 	g := &c.Spec.Groups
-	if g.Claim == "" {
+	if g.Claim == "" && len(g.Claims) == 0 {
 		g.Claim = "groups"
 	}
 	if g.Match == "" {

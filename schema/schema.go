@@ -161,6 +161,8 @@ func minLengthMessage(n int) string {
 	return fmt.Sprintf("must be at least %d characters", n)
 }
 
+func maxLengthMessage(n int) string { return fmt.Sprintf("must be at most %d characters", n) }
+
 func minItemsMessage(n int) string { return fmt.Sprintf("must list at least %d item(s)", n) }
 
 func typeMessage(want []string, got string) string {
