@@ -216,7 +216,8 @@ def _sources(value) -> tuple[tuple[ClaimSource, ...], bool]:
             or kind not in GROUP_KINDS
         ):
             logger.warning(
-                "netbox-sso: group_sources[%d] needs 'claim' (a list of keys) and 'kind' (groups or roles); skipping it",
+                "netbox-sso: group_sources[%d] needs 'claim' (a list of keys) and 'kind' (groups or roles); "
+                "skipping it",
                 index,
             )
             ok = False

@@ -102,7 +102,9 @@ def check_groups_known(response, cfg: Config, who: str = "?", provider: str = "?
             who,
         )
         raise GroupsUnknown(
-            backend, "NetBox cannot read its group settings, so your rights are unknown; nothing was changed. Tell your administrator."
+            backend,
+            "NetBox cannot read its group settings, so your rights are unknown; nothing was changed. "
+            "Tell your administrator.",
         )
     if not isinstance(response, dict):
         return
@@ -289,7 +291,11 @@ def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
 def _groups_matter(cfg: Config) -> bool:
     """Whether any setting depends on the user's groups."""
     return bool(
-        cfg.superuser_groups or cfg.staff_groups or cfg.allowed_groups or cfg.allowed_groups_invalid or cfg.netbox_groups
+        cfg.superuser_groups
+        or cfg.staff_groups
+        or cfg.allowed_groups
+        or cfg.allowed_groups_invalid
+        or cfg.netbox_groups
     )
 
 
