@@ -65,15 +65,16 @@ def test_superuser_from_client_role_and_group_from_realm_role_as_rendered(login,
         "abe", realm_access={"roles": ["auditor", "offline_access"]})).user
     both = login(backend, keycloak_claims(
         "amy", groups=["/network-ops"], realm_access={"roles": ["auditor"]})).user
-    # a role of another client, or a realm role of the same name as the client role, grants nothing
+    # the same name as a realm role counts too (realm roles are a configured source); as a role of another client it
+    # counts only through that realm role
     other = login(backend, keycloak_claims(
         "ann", realm_access={"roles": ["netbox-admin"]}, resource_access={"account": {"roles": ["netbox-admin"]}})).user
 
     assert admin.is_superuser and group_names(admin) == []
     assert not auditor.is_superuser and group_names(auditor) == ["Auditors"]
     assert not both.is_superuser and group_names(both) == ["Auditors", "Network Operators"]
-    assert other.is_superuser is True  # realm role netbox-admin: realm roles are a configured source too
-    # ...but only because realm roles are read: without that source it would not be
+    assert other.is_superuser
+    # without the realm roles source, the role of client account grants nothing
     sso["group_sources"] = [CLIENT_ROLES]
     again = login(backend, keycloak_claims(
         "ann", realm_access={"roles": ["netbox-admin"]}, resource_access={"account": {"roles": ["netbox-admin"]}})).user
