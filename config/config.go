@@ -55,7 +55,7 @@ type Spec struct {
 	// is known).
 	Logout *Logout `json:"logout,omitempty"`
 	// SessionMaxAgeSeconds caps, in seconds, sessions started by SSO (0: NetBox's own lifetime).
-	SessionMaxAgeSeconds int `json:"sessionMaxAgeSeconds,omitempty"`
+	SessionMaxAgeSeconds        int  `json:"sessionMaxAgeSeconds,omitempty"`
 	UnsafeTrustRemoteUserHeader bool `json:"unsafeTrustRemoteUserHeader,omitempty"`
 }
 
@@ -103,8 +103,10 @@ type SecretRef struct {
 // Groups maps identity-provider groups to NetBox rights, recomputed at every login. Group names are non-empty
 // and not blank.
 type Groups struct {
-	// Claim is the token claim that lists the user's groups. Default "groups".
-	Claim string `json:"claim,omitempty"`
+	// Claim is one top-level claim read as group names (default "groups"); Claims, several claims (top-level or
+	// nested), merged. Only one of the two is given; see Sources.
+	Claim  string      `json:"claim,omitempty"`
+	Claims []ClaimPath `json:"claims,omitempty"`
 	// Match is how a group path counts: "name" ("/a/b" counts as "b", the default) or "path" ("a/b").
 	Match string `json:"match,omitempty"`
 	// Superuser lists the groups whose members become NetBox superusers (and staff, on NetBox < 4.5).
@@ -180,7 +182,7 @@ func (c *Config) applyDefaults() {
 		}
 	}
 	g := &c.Spec.Groups
-	if g.Claim == "" {
+	if g.Claim == "" && len(g.Claims) == 0 {
 		g.Claim = "groups"
 	}
 	if g.Match == "" {

@@ -96,10 +96,11 @@ func Settings(cfg *config.Config) string {
 	for _, gm := range g.NetBoxGroups {
 		mappings = append(mappings, newMap().add("from", gm.From).add("to", gm.To))
 	}
-	m.add("SOCIAL_AUTH_NETBOX_SSO", newMap().
+	sso := newMap().
 		add("client_secret_file", secretDir+"/"+secretFileName).
-		add("user_id_claim", p.UserIDClaim).
-		add("groups_claim", g.Claim).
+		add("user_id_claim", p.UserIDClaim)
+	addGroupSources(sso, g.Sources())
+	m.add("SOCIAL_AUTH_NETBOX_SSO", sso.
 		add("group_match", g.Match).
 		add("superuser_groups", nonNil(g.Superuser)).
 		add("staff_groups", nonNil(g.Staff)).
@@ -116,6 +117,21 @@ func Settings(cfg *config.Config) string {
 		panic("settings cannot be encoded: " + err.Error()) // only strings, bools and lists of them go in
 	}
 	return "# Written by netbox-sso. Do not edit: change the NetBoxSSO config and render again.\n" + out + "\n"
+}
+
+// addGroupSources tells the login module where the names are. One top-level claim of group names, which is every
+// config written before groups.claims, stays groups_claim as it always was; anything else is group_sources, a list
+// of {claim: [keys from the top], kind: groups | roles}.
+func addGroupSources(m *orderedMap, sources []config.Source) {
+	if len(sources) == 1 && len(sources[0].Path) == 1 && sources[0].Kind == config.KindGroups {
+		m.add("groups_claim", sources[0].Path[0])
+		return
+	}
+	list := make([]any, len(sources))
+	for i, s := range sources {
+		list[i] = newMap().add("claim", []string(s.Path)).add("kind", s.Kind)
+	}
+	m.add("group_sources", list)
 }
 
 func nonNil(s []string) []string {

@@ -76,6 +76,8 @@ func collect(e *jsonschema.ValidationError, out *[]Violation) {
 	case *kind.Maximum:
 		want, _ := k.Want.Float64()
 		*out = append(*out, Violation{at, maximumMessage(want)})
+	case *kind.MaxLength:
+		*out = append(*out, Violation{at, maxLengthMessage(k.Want)})
 	case *kind.MinItems:
 		*out = append(*out, Violation{at, minItemsMessage(k.Want)})
 	case *kind.Type:

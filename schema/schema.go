@@ -169,6 +169,8 @@ func minimumMessage(n float64) string { return fmt.Sprintf("must be at least %v"
 
 func maximumMessage(n float64) string { return fmt.Sprintf("must be at most %v", n) }
 
+func maxLengthMessage(n int) string { return fmt.Sprintf("must be at most %d characters", n) }
+
 func minItemsMessage(n int) string { return fmt.Sprintf("must list at least %d item(s)", n) }
 
 func typeMessage(want []string, got string) string {

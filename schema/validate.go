@@ -40,6 +40,7 @@ type rule struct {
 	noAdditional bool
 	items        *rule
 	minLength    int
+	maxLength    int
 	minItems     int
 	minimum      *float64
 	maximum      *float64
@@ -58,7 +59,7 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 	var refs []*rule
 	var compile func(map[string]any, string) (*rule, error)
 	compile = func(m map[string]any, at string) (*rule, error) {
-		r := &rule{minLength: -1, minItems: -1}
+		r := &rule{minLength: -1, maxLength: -1, minItems: -1}
 		for key, v := range m {
 			var err error
 			switch key {
@@ -100,6 +101,8 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 				r.items, err = compile(v.(map[string]any), at+"/items")
 			case "minLength":
 				r.minLength = int(v.(float64))
+			case "maxLength":
+				r.maxLength = int(v.(float64))
 			case "minItems":
 				r.minItems = int(v.(float64))
 			case "minimum":
@@ -203,6 +206,9 @@ func (r *rule) validate(v any, path []string, out *[]Violation) {
 	case string:
 		if r.minLength >= 0 && utf8.RuneCountInString(v) < r.minLength {
 			add(path, minLengthMessage(r.minLength))
+		}
+		if r.maxLength >= 0 && utf8.RuneCountInString(v) > r.maxLength {
+			add(path, maxLengthMessage(r.maxLength))
 		}
 		if r.pattern != nil && !r.pattern.MatchString(v) {
 			add(path, patternMessage(r.pattern.String()))

@@ -44,6 +44,7 @@ ACCOUNT = "account"  # the identity cannot be matched safely to a NetBox account
 INACTIVE = "inactive"  # the NetBox account is disabled
 CANCELED = "canceled"  # the user cancelled at the identity provider
 RESTART = "restart"  # the login's state was lost (session expired, second tab, back button)
+GROUPS = "groups"  # the login does not say the user's groups (overage), so rights cannot be computed
 FAILED = "failed"  # everything else: token, configuration, identity provider unreachable
 
 MESSAGES = {
@@ -52,6 +53,7 @@ MESSAGES = {
     INACTIVE: "Your NetBox account is disabled. Ask your NetBox administrator.",
     CANCELED: "Sign-in was cancelled.",
     RESTART: "Sign-in was interrupted. Please sign in again.",
+    GROUPS: "Your sign-in did not include your groups, so nothing was changed. Ask your NetBox administrator.",
     FAILED: "Single sign-on failed. Please try again; if it keeps failing, tell your NetBox administrator.",
 }
 

@@ -70,7 +70,7 @@ def test_group_key(group, mode, expected):
         ({"groups": []}, [], False),
         ({}, [], True),
         ({"groups": None}, [], True),
-        ({"groups": "a,b"}, [], True),
+        ({"groups": "a,b"}, ["a,b"], False),  # a single string is one name (tests/test_claims.py)
         ({"groups": {"a": 1}}, [], True),
         ({"groups": 1.5}, [], True),
         ({"groups": ["a", 1, None, ["b"], {"c": 1}, False]}, ["a"], True),
