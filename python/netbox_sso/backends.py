@@ -246,6 +246,52 @@ class _LoginMixin:
             wanted = self.setting("LOGIN_REDIRECT_URL", None) or "/"
         return self.strategy.redirect(wanted)
 
+    # --- the identity provider's answers ------------------------------------------------------------
+
+    _token_url = None  # the URL of this login's token request, set while it runs
+
+    def request_access_token(self, url, *args, **kwargs):
+        self._token_url = url
+        try:
+            return super().request_access_token(url, *args, **kwargs)
+        finally:
+            self._token_url = None
+
+    def get_json(self, url, *args, **kwargs):
+        """social-core's JSON request (discovery, keys, token, userinfo), refused unless the answer is a JSON object.
+
+        social-core indexes the answers as objects: a proxy's HTML page, a JSON
+        list or a token answer without ``access_token`` would end in a
+        JSONDecodeError, AttributeError or KeyError with nothing to say why.
+        """
+        try:
+            answer = super().get_json(url, *args, **kwargs)
+        except ValueError:  # requests' JSONDecodeError; HTTP errors are no ValueError and pass
+            raise Refusal(
+                self,
+                FAILED,
+                f"the identity provider's answer from {url} is not JSON: check spec.provider.issuerURL, and that "
+                "no proxy or login page answers in the identity provider's place",
+                logging.ERROR,
+            ) from None
+        if not isinstance(answer, dict):
+            raise Refusal(
+                self,
+                FAILED,
+                f"the identity provider's answer from {url} is a JSON {type(answer).__name__}, not an object: check "
+                "spec.provider.issuerURL",
+                logging.ERROR,
+            )
+        if url == self._token_url and not _usable_string(answer.get("access_token")):
+            raise Refusal(
+                self,
+                FAILED,
+                f"the token endpoint {url} answered with no access_token: check that it is the identity provider's "
+                "OAuth2 token endpoint (spec.provider.issuerURL)",
+                logging.ERROR,
+            )
+        return answer
+
     # --- claims -------------------------------------------------------------------------------------
 
     def get_user_details(self, response):

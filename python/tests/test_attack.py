@@ -81,3 +81,28 @@ def test_the_callbacks_error_description_cannot_forge_a_log_line(client, idp, ss
     )
     assert_refused(client, LoginResult(response, session_user(client)), "failed")
     assert_one_clean_line(sso_log)
+
+
+# --- the token endpoint answers something else ---------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "reply, cause",
+    [
+        ((500, b'{"error": "unknown_error"}'), "HTTP 500"),
+        ((502, b"<html>Bad Gateway</html>"), "HTTP 502"),
+        ((200, b"<html>not json</html>"), "is not JSON"),
+        ((200, b'{"token_type": "Bearer"}'), "no access_token"),
+        ((200, b'["a", "list"]'), "not an object"),
+    ],
+    ids=["500-json", "502-html", "200-html", "200-no-access-token", "200-json-list"],
+)
+def test_an_odd_token_endpoint_answer_is_a_refusal_with_one_line(client, idp, sso, sso_log, backend, reply, cause):
+    idp.token_reply = reply
+    result = sso_login(client, idp, backend, keycloak_claims("tok"), logout=True)
+    assert_refused(client, result, "failed")
+    line = assert_one_clean_line(sso_log)
+    assert cause in line, line
+    assert "traceback" not in line
+    assert not any(r.exc_info for r in module_lines(sso_log))
