@@ -266,7 +266,9 @@ class _LoginMixin:
         """
         try:
             answer = super().get_json(url, *args, **kwargs)
-        except ValueError:  # requests' JSONDecodeError; HTTP errors are no ValueError and pass
+        except ValueError as error:  # social-core's AuthException is a ValueError too: only decoding errors here
+            if type(error).__name__ != "JSONDecodeError":  # requests' (json's or simplejson's subclass)
+                raise
             raise Refusal(
                 self,
                 FAILED,
