@@ -137,6 +137,15 @@ class _UserIdMixin:
                 f"the token has no usable {claim!r} claim, which identifies the user (spec.provider.userIDClaim): "
                 f"it is {_describe(value)}; make the identity provider send it as a string, or choose another claim",
             )
+        uid = str(value)
+        max_length = _max_length(self.strategy.storage.user, "uid")
+        if not uid.isprintable() or (max_length and len(uid) > max_length):
+            raise Refusal(
+                self,
+                FAILED,
+                f"the token's {claim!r} claim, which identifies the user (spec.provider.userIDClaim), has control "
+                f"characters or is longer than {max_length} characters; choose another claim (sub)",
+            )
         if claim == "email" and self._claim(response, "email_verified") is not True:
             raise Refusal(
                 self,
@@ -146,6 +155,13 @@ class _UserIdMixin:
                 "addresses, or identify users by sub",
             )
         return str(value)
+
+
+def _max_length(model, name: str) -> int | None:
+    try:
+        return model._meta.get_field(name).max_length
+    except Exception:  # noqa: BLE001 - a model without the field has no limit to keep
+        return None
 
 
 def _describe(value) -> str:
@@ -313,7 +329,31 @@ class _LoginMixin:
                 continue
             logger.warning("netbox-sso: ignoring the %r claim: it is a %s, not a string", claim, type(value).__name__)
             clean[claim] = None  # present, so that OIDC does not fall back to the ID token's value
-        return super().get_user_details(clean)
+        return self._fit_to_account(super().get_user_details(clean))
+
+    def _fit_to_account(self, details: dict) -> dict:
+        """Profile values as the account's columns can hold them (PostgreSQL refuses NUL and over-long values).
+
+        Names lose their control characters and are cut to the field's length;
+        an e-mail address with control characters or spaces, or longer than the
+        field, is left out with a warning (a cut address would be someone
+        else's). The username is social-core's business (``get_username``
+        cleans and shortens it).
+        """
+        user_model = self.strategy.storage.user.user_model()
+        for name in ("first_name", "last_name", "email"):
+            value = details.get(name)
+            if not isinstance(value, str) or not value:
+                continue
+            max_length = _max_length(user_model, name)
+            if name == "email":
+                if any(not ch.isprintable() or ch.isspace() for ch in value) or (max_length and len(value) > max_length):
+                    logger.warning("netbox-sso: ignoring the 'email' claim: not an address the account can hold")
+                    details[name] = None
+                continue
+            value = "".join(ch for ch in value if ch.isprintable())
+            details[name] = value[:max_length] if max_length else value
+        return details
 
     def extra_data(self, user, uid, response, *args, **kwargs):
         data = super().extra_data(user, uid, response, *args, **kwargs)
