@@ -96,13 +96,14 @@ def test_the_callbacks_error_description_cannot_forge_a_log_line(client, idp, ss
 @pytest.mark.parametrize(
     "reply, cause",
     [
+        ((400, b'{"error": "invalid_grant"}'), "HTTP 400 invalid_grant"),
         ((500, b'{"error": "unknown_error"}'), "HTTP 500"),
         ((502, b"<html>Bad Gateway</html>"), "HTTP 502"),
         ((200, b"<html>not json</html>"), "is not JSON"),
         ((200, b'{"token_type": "Bearer"}'), "no access_token"),
         ((200, b'["a", "list"]'), "not an object"),
     ],
-    ids=["500-json", "502-html", "200-html", "200-no-access-token", "200-json-list"],
+    ids=["400-invalid-grant", "500-json", "502-html", "200-html", "200-no-access-token", "200-json-list"],
 )
 def test_an_odd_token_endpoint_answer_is_a_refusal_with_one_line(client, idp, sso, sso_log, backend, reply, cause):
     idp.token_reply = reply
@@ -237,8 +238,11 @@ def test_unicode_names_are_kept(client, idp, sso, backend):
 # --- account linking ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("sanitize", [True, False], ids=["sanitized", "SANITIZE_REDIRECTS-off"])
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/devices/"])
-def test_next_after_switching_accounts_stays_on_netbox(client, idp, sso, next_url):
+def test_next_after_switching_accounts_stays_on_netbox(client, idp, sso, settings, next_url, sanitize):
+    """social-core checks next when the login starts, unless SOCIAL_AUTH_SANITIZE_REDIRECTS is off; the switch checks again."""
+    settings.SOCIAL_AUTH_SANITIZE_REDIRECTS = sanitize
     local_account(client, "admin")
     if SOCIAL_APP_DJANGO < (6, 0):  # NetBox up to 4.6: a GET link
         begin = client.get("/oauth/login/keycloak/", {"next": next_url})
@@ -265,3 +269,20 @@ def test_an_idp_user_differing_only_in_case_gets_her_own_account(client, idp, ss
     result = sso_login(client, idp, "oidc", keycloak_claims("x", preferred_username="Admin"), logout=True)
     assert result.user is not None and result.user.pk != admin.pk
     assert not UserSocialAuth.objects.filter(user=admin).exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_login_from_a_signed_out_browser_ends_no_session(client, idp, sso, sso_log, backend):
+    result = sso_login(client, idp, backend, keycloak_claims("fay"), logout=True)
+    assert result.user is not None and result.user.username == "fay"
+    assert not [r for r in module_lines(sso_log) if "session ended" in r.getMessage()]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_integer_subject_is_refused_not_left_unbound(client, idp, sso, sso_log, backend):
+    """OIDC says sub is a string; PyJWT refuses a number, so no account is made without its binding."""
+    sso["user_id_claim"] = "preferred_username"
+    result = sso_login(client, idp, backend, keycloak_claims("ivy", sub=1001), logout=True)
+    assert_refused(client, result, "failed")
+    assert "Subject must be a string" in assert_one_clean_line(sso_log)
+    assert not UserSocialAuth.objects.exists()
