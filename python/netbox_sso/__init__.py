@@ -71,6 +71,15 @@ def make_visible() -> None:
     _own_handler = handler
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (newline, NUL, escape, ...) written as its backslash escape.
+
+    For log lines that quote values from a token or a callback URL: a newline
+    in a username would otherwise start a second, forged line in the log.
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 @dataclass(frozen=True)
 class GroupMapping:
     source: str

@@ -137,6 +137,15 @@ class _UserIdMixin:
                 f"the token has no usable {claim!r} claim, which identifies the user (spec.provider.userIDClaim): "
                 f"it is {_describe(value)}; make the identity provider send it as a string, or choose another claim",
             )
+        uid = str(value)
+        max_length = _max_length(self.strategy.storage.user, "uid")
+        if not uid.isprintable() or (max_length and len(uid) > max_length):
+            raise Refusal(
+                self,
+                FAILED,
+                f"the token's {claim!r} claim, which identifies the user (spec.provider.userIDClaim), has control "
+                f"characters or is longer than {max_length} characters; choose another claim (sub)",
+            )
         if claim == "email" and self._claim(response, "email_verified") is not True:
             raise Refusal(
                 self,
@@ -146,6 +155,13 @@ class _UserIdMixin:
                 "addresses, or identify users by sub",
             )
         return str(value)
+
+
+def _max_length(model, name: str) -> int | None:
+    try:
+        return model._meta.get_field(name).max_length
+    except Exception:  # noqa: BLE001 - a model without the field has no limit to keep
+        return None
 
 
 def _describe(value) -> str:
@@ -246,6 +262,54 @@ class _LoginMixin:
             wanted = self.setting("LOGIN_REDIRECT_URL", None) or "/"
         return self.strategy.redirect(wanted)
 
+    # --- the identity provider's answers ------------------------------------------------------------
+
+    _token_url = None  # the URL of this login's token request, set while it runs
+
+    def request_access_token(self, url, *args, **kwargs):
+        self._token_url = url
+        try:
+            return super().request_access_token(url, *args, **kwargs)
+        finally:
+            self._token_url = None
+
+    def get_json(self, url, *args, **kwargs):
+        """social-core's JSON request (discovery, keys, token, userinfo), refused unless the answer is a JSON object.
+
+        social-core indexes the answers as objects: a proxy's HTML page, a JSON
+        list or a token answer without ``access_token`` would end in a
+        JSONDecodeError, AttributeError or KeyError with nothing to say why.
+        """
+        try:
+            answer = super().get_json(url, *args, **kwargs)
+        except ValueError as error:  # social-core's AuthException is a ValueError too: only decoding errors here
+            if type(error).__name__ != "JSONDecodeError":  # requests' (json's or simplejson's subclass)
+                raise
+            raise Refusal(
+                self,
+                FAILED,
+                f"the identity provider's answer from {url} is not JSON: check spec.provider.issuerURL, and that "
+                "no proxy or login page answers in the identity provider's place",
+                logging.ERROR,
+            ) from None
+        if not isinstance(answer, dict):
+            raise Refusal(
+                self,
+                FAILED,
+                f"the identity provider's answer from {url} is a JSON {type(answer).__name__}, not an object: check "
+                "spec.provider.issuerURL",
+                logging.ERROR,
+            )
+        if url == self._token_url and not _usable_string(answer.get("access_token")):
+            raise Refusal(
+                self,
+                FAILED,
+                f"the token endpoint {url} answered with no access_token: check that it is the identity provider's "
+                "OAuth2 token endpoint (spec.provider.issuerURL)",
+                logging.ERROR,
+            )
+        return answer
+
     # --- claims -------------------------------------------------------------------------------------
 
     def get_user_details(self, response):
@@ -265,7 +329,31 @@ class _LoginMixin:
                 continue
             logger.warning("netbox-sso: ignoring the %r claim: it is a %s, not a string", claim, type(value).__name__)
             clean[claim] = None  # present, so that OIDC does not fall back to the ID token's value
-        return super().get_user_details(clean)
+        return self._fit_to_account(super().get_user_details(clean))
+
+    def _fit_to_account(self, details: dict) -> dict:
+        """Profile values as the account's columns can hold them (PostgreSQL refuses NUL and over-long values).
+
+        Names lose their control characters and are cut to the field's length;
+        an e-mail address with control characters or spaces, or longer than the
+        field, is left out with a warning (a cut address would be someone
+        else's). The username is social-core's business (``get_username``
+        cleans and shortens it).
+        """
+        user_model = self.strategy.storage.user.user_model()
+        for name in ("first_name", "last_name", "email"):
+            value = details.get(name)
+            if not isinstance(value, str) or not value:
+                continue
+            max_length = _max_length(user_model, name)
+            if name == "email":
+                if any(not ch.isprintable() or ch.isspace() for ch in value) or (max_length and len(value) > max_length):
+                    logger.warning("netbox-sso: ignoring the 'email' claim: not an address the account can hold")
+                    details[name] = None
+                continue
+            value = "".join(ch for ch in value if ch.isprintable())
+            details[name] = value[:max_length] if max_length else value
+        return details
 
     def extra_data(self, user, uid, response, *args, **kwargs):
         data = super().extra_data(user, uid, response, *args, **kwargs)

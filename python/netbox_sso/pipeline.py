@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 
-from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible
+from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible, printable
 from .refusals import ACCOUNT, DENIED, GROUPS, Refusal
 
 __all__ = (
@@ -253,7 +253,7 @@ def _keys(groups, mode: str) -> set[str]:
 
 
 def _who(backend, details, response, uid=None) -> str:
-    """A name for log lines: the user id claim, else the username, else the uid."""
+    """A name for log lines: the user id claim, else the username, else the uid; control characters escaped."""
     claim = None
     user_id_claim = getattr(backend, "user_id_claim", None)
     if callable(user_id_claim):
@@ -262,8 +262,8 @@ def _who(backend, details, response, uid=None) -> str:
         if key and isinstance(source, dict):
             value = source.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
-                return str(value)
-    return str(uid) if uid else "(unknown)"
+                return printable(str(value))
+    return printable(str(uid)) if uid else "(unknown)"
 
 
 def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
@@ -379,7 +379,7 @@ def sync_roles(backend, user=None, response=None, *args, details=None, **kwargs)
         return None
     make_visible()
     cfg = load_config(backend)
-    who = getattr(user, "username", None) or _who(backend, details, response, kwargs.get("uid"))
+    who = printable(getattr(user, "username", None) or "") or _who(backend, details, response, kwargs.get("uid"))
     mode = cfg.group_match
     mine = claimed_keys(response, cfg, who, getattr(backend, "name", "?"), backend)
 

@@ -36,7 +36,7 @@ from social_core.exceptions import (
     AuthUnreachableProvider,
 )
 
-from . import logger
+from . import logger, printable
 
 # Kinds of refusal, each with the one message the user sees.
 DENIED = "denied"  # the IdP account may not use NetBox (allowed groups)
@@ -80,9 +80,13 @@ class Refusal(AuthForbidden, AuthFailed):
 
 
 def refusal_response(backend, error: BaseException):
-    """Log why the login failed (one line) and redirect to the login page with a short message."""
+    """Log why the login failed (one line) and redirect to the login page with a short message.
+
+    The reason may quote a claim or the callback's ``error_description``, which anyone can set: it is logged
+    with control characters escaped, so that it stays one line.
+    """
     kind, reason, level, with_traceback = _explain(backend, error)
-    logger.log(level, "netbox-sso: refusing login (%s): %s", getattr(backend, "name", "?"), reason,
+    logger.log(level, "netbox-sso: refusing login (%s): %s", getattr(backend, "name", "?"), printable(reason),
                exc_info=error if with_traceback else None)
     strategy = backend.strategy
     request = getattr(strategy, "request", None)

@@ -73,6 +73,7 @@ class FakeIdP:
         self.token_requests: list[dict] = []
         self.algorithm = "RS256"  # what tokens are signed with; tests set others
         self.mangle = None  # a test's function applied to each signed token (e.g. to break the signature)
+        self.token_reply = None  # a test's (status, body bytes) for the token endpoint, instead of tokens
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -185,6 +186,14 @@ class FakeIdP:
                     user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
                     record["basic"] = (user, password)
                 idp.token_requests.append(record)
+                if idp.token_reply is not None:
+                    status, body = idp.token_reply
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 self._json(200, idp._tokens())
 
         return Handler
