@@ -517,6 +517,8 @@ class BrowserSession(requests.Session):
             headers.setdefault("Referer", self.last_url)
             headers.setdefault("Origin", f"{page.scheme}://{page.netloc}")
             kwargs["headers"] = headers
+        # per request: requests lets REQUESTS_CA_BUNDLE from the environment win over a session's verify
+        kwargs.setdefault("verify", self.verify)
         r = super().request(method, url, *args, **kwargs)
         self.last_url = r.url
         return r
