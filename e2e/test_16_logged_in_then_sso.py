@@ -20,12 +20,15 @@ def test_sso_while_logged_in_as_superuser_never_links_that_account(kc):
         browser = browser_session()
         stale_tab = browser.get(f"{NETBOX}/login/", params={"next": "/user/profile/"}, timeout=60).text
         local_login(admin, admin_password, session=browser)
-        method, url, _ = sso_buttons(stale_tab)["keycloak"]
-        if method != "GET":
-            # NetBox 4.7's button is a form whose CSRF token the local login has rotated; a bookmark of the
-            # link NetBox 4.4 shows (social-app-django's begin view, still routed on 4.7) starts SSO alike.
-            url = "/oauth/login/keycloak/?next=%2Fuser%2Fprofile%2F"
-        r = browser.get(f"{NETBOX}{url}", timeout=60)
+        method, url, fields = sso_buttons(stale_tab)["keycloak"]
+        if method == "GET":  # NetBox 4.4: the stale tab's link
+            r = browser.get(f"{NETBOX}{url}", timeout=60)
+        else:
+            # NetBox 4.7: the button is a form, and the local login has rotated the CSRF token it carries
+            # (and GET /oauth/login/ answers 405): post it with the session's current token, as any page
+            # rendered after the local login would.
+            fields["csrfmiddlewaretoken"] = browser.cookies["csrftoken"]
+            r = browser.post(f"{NETBOX}{url}", data=fields, timeout=60)
         authorize_url = r.url
         result = harness.finish(browser, keycloak_form_login(browser, r, NEWCOMER, NEWCOMER_PASSWORD), authorize_url)
         (harness.LOGS / f"logged-in-then-sso-{harness.NETBOX_VERSION}.html").write_text(result.body)
