@@ -57,7 +57,8 @@ integration: tools build
 examples-render: tools
 	$(GO) test -count=1 ./integration -run TestExampleRendersUpToDate -update
 
-# Needs root, and ports 5432, 6379, 8080 and 18080 on loopback. e2e/README.md has the details.
+# Needs root, and ports 5432, 6379, 8080, 8443 and 18080 on loopback. Runs the scenarios on NetBox 4.4.8 (from
+# ../shared/netbox-src) and 4.7.3. e2e/README.md has the details.
 e2e: build
 	bash e2e/run.sh
 
