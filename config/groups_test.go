@@ -103,6 +103,10 @@ func TestGroupConfigsThatCannotWork(t *testing.T) {
 			[]string{`spec.groups.allowed[0]: "/staff" is a group path…`}},
 		{"netboxGroups from path", with("spec.groups.netboxGroups", []any{map[string]any{"from": "/org/ops", "to": []any{"Ops"}}}),
 			[]string{`spec.groups.netboxGroups[0].from: "/org/ops" is a group path…`}},
+		// the sync reads groups from Keycloak's admin API, never roles: it would take away every right a role gives
+		{"sync with roles", with("spec.groups.claim", deleted, "spec.groups.claims", []any{"groups", []any{"realm_access", "roles"}},
+			"spec.sync", map[string]any{}),
+			[]string{"spec.groups.claims[1]: spec.sync reads the users' groups from Keycloak's admin API, not their roles: the sync would take away every right [realm_access, roles] gives. Give those rights by group, or take out spec.sync"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -132,6 +136,10 @@ func TestGroupConfigsThatWork(t *testing.T) {
 		"client roles of another client":   claims([]any{"resource_access", "netbox-admin-portal", "roles"}),
 		"nested custom claim":              claims([]any{"https://netbox.example.com/claims", "groups"}),
 		"legacy claim roles with keycloak": with("spec.groups.claim", "roles"),
+		"sync with a nested group claim":   with("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{"org", "groups"}}, "spec.sync", map[string]any{}),
+		"roles with a sync by last login only": with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted,
+			"spec.provider.issuerURL", "https://login.example.com/tenant/v2.0", "spec.groups.claim", deleted,
+			"spec.groups.claims", []any{"roles"}, "spec.sync", map[string]any{"deactivateAfterDays": 30}),
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {
