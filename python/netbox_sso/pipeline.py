@@ -138,7 +138,8 @@ def _overage(response: dict, source: ClaimSource) -> str | None:
     ``_claim_sources`` with the endpoint (OpenID Connect Core 5.6.2,
     distributed claims); in implicit-flow ID tokens ``hasgroups: true``.
     """
-    if len(source.path) != 1 or source.path[0] in response:
+    # a claim that is there (even empty) was filled in, e.g. by userinfo; null fills in nothing
+    if len(source.path) != 1 or response.get(source.path[0]) is not None:
         return None
     name = source.path[0]
     pointers = response.get("_claim_names")

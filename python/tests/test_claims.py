@@ -248,6 +248,17 @@ def test_overage_of_one_source_with_groups_present_is_no_overage(login, sso):
     assert login("oidc", claims).user.is_superuser
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_overage_with_a_null_claim_is_still_an_overage(client, login, sso, backend):
+    """A null claim next to the pointer is no list that filled the claim in: the groups are still elsewhere."""
+    sso.update(superuser_groups=["admins"])
+    before = login(backend, keycloak_claims("una", groups=["admins"])).user
+    claims = entra_overage("una")
+    claims["groups"] = None
+    assert_refused(client, login(backend, claims), GROUPS_UNKNOWN)
+    assert get_user_model().objects.get(pk=before.pk).is_superuser
+
+
 @pytest.mark.parametrize("bad", [[], "groups", [{"claim": []}], [{"claim": ["groups"], "kind": "teams"}], [GROUPS, 5]])
 def test_unusable_group_sources_refuse_and_change_nothing(client, login, sso, sso_log, bad):
     sso.update(superuser_groups=["admins"])
