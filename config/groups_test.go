@@ -103,6 +103,12 @@ func TestGroupConfigsThatCannotWork(t *testing.T) {
 			[]string{`spec.groups.allowed[0]: "/staff" is a group path…`}},
 		{"netboxGroups from path", with("spec.groups.netboxGroups", []any{map[string]any{"from": "/org/ops", "to": []any{"Ops"}}}),
 			[]string{`spec.groups.netboxGroups[0].from: "/org/ops" is a group path…`}},
+		// a name of slashes only is no group at all: the login module compares it as "", which matches nobody, and
+		// superuser would then demote every superuser
+		{"slash only under match path", with("spec.groups.match", "path", "spec.groups.superuser", []any{"/"}),
+			[]string{`spec.groups.superuser[0]: "/" names no group (only slashes): it would match nobody. Give a group's name or path, such as "/org/admin"`}},
+		{"slash only under match name", with("spec.groups.netboxGroups", []any{map[string]any{"from": " // ", "to": []any{"Ops"}}}),
+			[]string{`spec.groups.netboxGroups[0].from: " // " names no group (only slashes)…`}},
 		// the sync reads groups from Keycloak's admin API, never roles: it would take away every right a role gives
 		{"sync with roles", with("spec.groups.claim", deleted, "spec.groups.claims", []any{"groups", []any{"realm_access", "roles"}},
 			"spec.sync", map[string]any{}),
