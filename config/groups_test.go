@@ -89,6 +89,11 @@ func TestGroupConfigsThatCannotWork(t *testing.T) {
 			[]string{"spec.groups.claims[0]: resource_access holds Keycloak's client roles…"}},
 		{"overage pointer", oidc("spec.groups.claim", "_claim_names"),
 			[]string{"spec.groups.claim: _claim_names is where a provider points to claims it left out of the token (Entra ID's group overage)…"}},
+		{"overage endpoints", oidc("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{"_claim_sources", "src1"}}),
+			[]string{"spec.groups.claims[0]: _claim_sources is where a provider points to claims it left out of the token…"}},
+		// a repeat is named once, as a repeat, not with the first one's problem again
+		{"the same bad claim twice", claims([]any{"realm_access"}, []any{"realm_access"}),
+			[]string{"spec.groups.claims[0]: realm_access holds Keycloak's realm roles…", "spec.groups.claims[1]: the same claim as spec.groups.claims[0]"}},
 		{"top-level roles with keycloak", claims("roles"),
 			[]string{"spec.groups.claims[0]: Keycloak sends roles at [realm_access, roles] (realm roles) and [resource_access, netbox, roles] (the client's roles), not in a top-level roles claim…"}},
 		{"the same claim twice", claims([]any{"realm_access", "roles"}, "groups", []any{"realm_access", "roles"}),
