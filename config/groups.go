@@ -136,29 +136,31 @@ func checkGroups(c *Config) []string {
 		}
 	}
 
-	if g.Match == "" || g.Match == "name" {
-		pathProblem := func(field, name string) {
-			if strings.Contains(name, "/") {
-				last := strings.TrimSpace(name)
-				last = strings.Trim(last, "/")
-				last = last[strings.LastIndex(last, "/")+1:]
-				problem(field, "%q is a group path, but groups.match is name, which compares only the last segment: "+
-					"it would match a group %q anywhere in the tree, so whoever may create a subgroup could get it. "+
-					"Set groups.match: path to compare whole paths, or give the bare name %q", name, last, last)
-			}
+	// Each configured name as the login module compares it (pipeline.group_key: spaces, then slashes, trimmed).
+	nameProblem := func(field, name string) {
+		trimmed := strings.Trim(strings.TrimSpace(name), "/")
+		switch {
+		case trimmed == "":
+			problem(field, "%q names no group (only slashes): it would match nobody. Give a group's name or path, "+
+				"such as \"/org/admin\"", name)
+		case (g.Match == "" || g.Match == "name") && strings.Contains(name, "/"):
+			last := trimmed[strings.LastIndex(trimmed, "/")+1:]
+			problem(field, "%q is a group path, but groups.match is name, which compares only the last segment: "+
+				"it would match a group %q anywhere in the tree, so whoever may create a subgroup could get it. "+
+				"Set groups.match: path to compare whole paths, or give the bare name %q", name, last, last)
 		}
-		for i, n := range g.Superuser {
-			pathProblem(fmt.Sprintf("spec.groups.superuser[%d]", i), n)
-		}
-		for i, n := range g.Staff {
-			pathProblem(fmt.Sprintf("spec.groups.staff[%d]", i), n)
-		}
-		for i, n := range g.Allowed {
-			pathProblem(fmt.Sprintf("spec.groups.allowed[%d]", i), n)
-		}
-		for i, m := range g.NetBoxGroups {
-			pathProblem(fmt.Sprintf("spec.groups.netboxGroups[%d].from", i), m.From)
-		}
+	}
+	for i, n := range g.Superuser {
+		nameProblem(fmt.Sprintf("spec.groups.superuser[%d]", i), n)
+	}
+	for i, n := range g.Staff {
+		nameProblem(fmt.Sprintf("spec.groups.staff[%d]", i), n)
+	}
+	for i, n := range g.Allowed {
+		nameProblem(fmt.Sprintf("spec.groups.allowed[%d]", i), n)
+	}
+	for i, m := range g.NetBoxGroups {
+		nameProblem(fmt.Sprintf("spec.groups.netboxGroups[%d].from", i), m.From)
 	}
 	return problems
 }

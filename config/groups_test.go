@@ -89,6 +89,11 @@ func TestGroupConfigsThatCannotWork(t *testing.T) {
 			[]string{"spec.groups.claims[0]: resource_access holds Keycloak's client roles…"}},
 		{"overage pointer", oidc("spec.groups.claim", "_claim_names"),
 			[]string{"spec.groups.claim: _claim_names is where a provider points to claims it left out of the token (Entra ID's group overage)…"}},
+		{"overage endpoints", oidc("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{"_claim_sources", "src1"}}),
+			[]string{"spec.groups.claims[0]: _claim_sources is where a provider points to claims it left out of the token…"}},
+		// a repeat is named once, as a repeat, not with the first one's problem again
+		{"the same bad claim twice", claims([]any{"realm_access"}, []any{"realm_access"}),
+			[]string{"spec.groups.claims[0]: realm_access holds Keycloak's realm roles…", "spec.groups.claims[1]: the same claim as spec.groups.claims[0]"}},
 		{"top-level roles with keycloak", claims("roles"),
 			[]string{"spec.groups.claims[0]: Keycloak sends roles at [realm_access, roles] (realm roles) and [resource_access, netbox, roles] (the client's roles), not in a top-level roles claim…"}},
 		{"the same claim twice", claims([]any{"realm_access", "roles"}, "groups", []any{"realm_access", "roles"}),
@@ -103,6 +108,16 @@ func TestGroupConfigsThatCannotWork(t *testing.T) {
 			[]string{`spec.groups.allowed[0]: "/staff" is a group path…`}},
 		{"netboxGroups from path", with("spec.groups.netboxGroups", []any{map[string]any{"from": "/org/ops", "to": []any{"Ops"}}}),
 			[]string{`spec.groups.netboxGroups[0].from: "/org/ops" is a group path…`}},
+		// a name of slashes only is no group at all: the login module compares it as "", which matches nobody, and
+		// superuser would then demote every superuser
+		{"slash only under match path", with("spec.groups.match", "path", "spec.groups.superuser", []any{"/"}),
+			[]string{`spec.groups.superuser[0]: "/" names no group (only slashes): it would match nobody. Give a group's name or path, such as "/org/admin"`}},
+		{"slash only under match name", with("spec.groups.netboxGroups", []any{map[string]any{"from": " // ", "to": []any{"Ops"}}}),
+			[]string{`spec.groups.netboxGroups[0].from: " // " names no group (only slashes)…`}},
+		// the sync reads groups from Keycloak's admin API, never roles: it would take away every right a role gives
+		{"sync with roles", with("spec.groups.claim", deleted, "spec.groups.claims", []any{"groups", []any{"realm_access", "roles"}},
+			"spec.sync", map[string]any{}),
+			[]string{"spec.groups.claims[1]: spec.sync reads the users' groups from Keycloak's admin API, not their roles: the sync would take away every right [realm_access, roles] gives. Give those rights by group, or take out spec.sync"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -132,6 +147,10 @@ func TestGroupConfigsThatWork(t *testing.T) {
 		"client roles of another client":   claims([]any{"resource_access", "netbox-admin-portal", "roles"}),
 		"nested custom claim":              claims([]any{"https://netbox.example.com/claims", "groups"}),
 		"legacy claim roles with keycloak": with("spec.groups.claim", "roles"),
+		"sync with a nested group claim":   with("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{"org", "groups"}}, "spec.sync", map[string]any{}),
+		"roles with a sync by last login only": with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted,
+			"spec.provider.issuerURL", "https://login.example.com/tenant/v2.0", "spec.groups.claim", deleted,
+			"spec.groups.claims", []any{"roles"}, "spec.sync", map[string]any{"deactivateAfterDays": 30}),
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -65,6 +65,12 @@ func checkSync(c *Config, problem func(path, format string, args ...any)) {
 		}
 		return
 	}
+	// The sync computes rights from the user's groups in the realm (GET /users/{id}/groups); it has no roles.
+	for i, src := range c.Spec.Groups.Sources() {
+		if src.Kind == KindRoles {
+			problem(fmt.Sprintf("spec.groups.claims[%d]", i), "spec.sync reads the users' groups from Keycloak's admin API, not their roles: the sync would take away every right %s gives. Give those rights by group, or take out spec.sync", src.Path)
+		}
+	}
 	if p.UserIDClaim != "" && !containsString(KeycloakAdminUserIDClaims, p.UserIDClaim) {
 		problem("spec.sync", "the sync finds users in Keycloak by %s; spec.provider.userIDClaim %q is none of them", strings.Join(KeycloakAdminUserIDClaims, ", "), p.UserIDClaim)
 	}

@@ -10,7 +10,7 @@ def test_refused_user_sees_the_login_page_with_a_short_message(kc):
     result = login("keycloak", "olga")  # olga is in no group of groups.allowed
     (harness.LOGS / f"refusal-page-{harness.NETBOX_VERSION}.html").write_text(result.body)
     assert not result.ok and netbox_user("keycloak", "olga") is None
-    assert "refusing login of user olga: member of none of the allowed groups" in harness.POD.log_text()
+    assert "refusing login (keycloak): user olga is a member of none of the allowed groups" in harness.POD.log_text()
     problems = harness.refusal_page_problems(result)
     assert problems == [], f"the refusal page of NetBox {harness.NETBOX_VERSION}: {problems}"
     harness.TIMINGS["refusal: NetBox shows the user"] = harness.page_messages(result.body)

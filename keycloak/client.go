@@ -98,24 +98,27 @@ func sourceMappers(g config.Groups) []ProtocolMapper {
 		return m
 	}
 	var out []ProtocolMapper
-	groupMappers := 0
+	// Keycloak refuses two mappers of one client with the same name: the second of a kind gets -2, and so on.
+	named := map[string]int{}
+	unique := func(name string) string {
+		if named[name]++; named[name] > 1 {
+			return fmt.Sprintf("%s-%d", name, named[name])
+		}
+		return name
+	}
 	for _, s := range g.Sources() {
 		claim := ClaimName(s.Path)
 		switch client, isClient := s.Path.ClientRolesOf(); {
 		case s.Kind == config.KindGroups:
-			name := "netbox-groups"
-			if groupMappers++; groupMappers > 1 {
-				name = fmt.Sprintf("netbox-groups-%d", groupMappers)
-			}
-			out = append(out, ProtocolMapper{Name: name, Protocol: "openid-connect", ProtocolMapper: "oidc-group-membership-mapper",
+			out = append(out, ProtocolMapper{Name: unique("netbox-groups"), Protocol: "openid-connect", ProtocolMapper: "oidc-group-membership-mapper",
 				Config: tokens(map[string]string{"claim.name": claim, "full.path": strconv.FormatBool(g.Match == "path")})})
 		case isClient:
-			out = append(out, ProtocolMapper{Name: "netbox-client-roles-" + client, Protocol: "openid-connect",
+			out = append(out, ProtocolMapper{Name: unique("netbox-client-roles-" + client), Protocol: "openid-connect",
 				ProtocolMapper: "oidc-usermodel-client-role-mapper",
 				Config: tokens(map[string]string{"claim.name": claim, "usermodel.clientRoleMapping.clientId": client,
 					"multivalued": "true", "jsonType.label": "String"})})
 		default:
-			out = append(out, ProtocolMapper{Name: "netbox-realm-roles", Protocol: "openid-connect",
+			out = append(out, ProtocolMapper{Name: unique("netbox-realm-roles"), Protocol: "openid-connect",
 				ProtocolMapper: "oidc-usermodel-realm-role-mapper",
 				Config:         tokens(map[string]string{"claim.name": claim, "multivalued": "true", "jsonType.label": "String"})})
 		}

@@ -13,16 +13,25 @@ const publicKey = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAlcXMEvmMQCQHZuiUe
 
 func load(t *testing.T, groups string) *config.Config {
 	t.Helper()
+	return loadAs(t, "keycloak", groups)
+}
+
+// loadAs loads a config of provider type typ (keycloak or oidc) with the given lines under spec.groups.
+func loadAs(t *testing.T, typ, groups string) *config.Config {
+	t.Helper()
+	key := ""
+	if typ == "keycloak" {
+		key = "\n    publicKey: " + publicKey
+	}
 	l, err := config.Parse([]byte(`apiVersion: fn.netbox-sso.dev/v1alpha1
 kind: NetBoxSSO
 spec:
   netboxURL: https://netbox.example.com
   provider:
-    type: keycloak
+    type: `+typ+`
     issuerURL: https://sso.example.com/realms/acme
     clientID: netbox.prod
-    clientSecretRef: {name: netbox-oidc, key: client-secret}
-    publicKey: `+publicKey+`
+    clientSecretRef: {name: netbox-oidc, key: client-secret}`+key+`
   groups:
 `+groups), "sso.yaml")
 	if err != nil {
@@ -77,6 +86,22 @@ func TestMapperPerSource(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("mappers:\n got  %+v\n want %+v", got, want)
+	}
+}
+
+// Keycloak refuses a client whose mappers share a name ("Protocol mapper name must be unique per protocol", a 409
+// on import): type oidc may read Keycloak's realm roles both as a top-level roles claim and at [realm_access, roles].
+func TestMapperNamesAreUnique(t *testing.T) {
+	got := mappers(t, loadAs(t, "oidc", "    claims: [roles, [realm_access, roles]]\n"))
+	claims := map[string]bool{}
+	for _, m := range got {
+		if m.ProtocolMapper != "oidc-usermodel-realm-role-mapper" {
+			t.Errorf("mapper %s is a %s", m.Name, m.ProtocolMapper)
+		}
+		claims[m.Config["claim.name"]] = true
+	}
+	if len(got) != 2 || !claims["roles"] || !claims["realm_access.roles"] {
+		t.Errorf("want one realm role mapper per claim, got %+v", got)
 	}
 }
 

@@ -81,10 +81,10 @@ def claimed_groups(response, cfg: Config, who: str = "?", provider: str = "?") -
     type and the claim read. Raises GroupsUnknown for a group overage or
     unusable sources; never anything else.
     """
-    names: list[str] = []
+    names: dict[str, None] = {}  # in order, without repeats (a list's "in" is quadratic on huge claims)
     for source, found in _read_all(response, cfg, who, provider):
-        names.extend(name for name in found if name not in names)
-    return names
+        names.update(dict.fromkeys(found))
+    return list(names)
 
 
 def claimed_keys(response, cfg: Config, who: str = "?", provider: str = "?", backend=None) -> set[str]:
@@ -138,7 +138,8 @@ def _overage(response: dict, source: ClaimSource) -> str | None:
     ``_claim_sources`` with the endpoint (OpenID Connect Core 5.6.2,
     distributed claims); in implicit-flow ID tokens ``hasgroups: true``.
     """
-    if len(source.path) != 1 or source.path[0] in response:
+    # a claim that is there (even empty) was filled in, e.g. by userinfo; null fills in nothing
+    if len(source.path) != 1 or response.get(source.path[0]) is not None:
         return None
     name = source.path[0]
     pointers = response.get("_claim_names")
@@ -200,11 +201,11 @@ def _read(response: dict, source: ClaimSource, who: str, provider: str) -> list[
             source.kind,
         )
         return []
-    names = []
+    names: dict[str, None] = {}  # in order, without repeats
     for item in value:
         if isinstance(item, str):
-            if item.strip("/ ") and item not in names:
-                names.append(item)
+            if item.strip("/ "):
+                names[item] = None
         else:
             logger.warning(
                 "netbox-sso: %s login of user %s: skipping %s in the %s claim (not a name)",
@@ -213,7 +214,7 @@ def _read(response: dict, source: ClaimSource, who: str, provider: str) -> list[
                 _shape(item),
                 source.describe(),
             )
-    return names
+    return list(names)
 
 
 def _shape(value) -> str:

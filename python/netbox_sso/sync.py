@@ -16,7 +16,10 @@ For each of them, with Keycloak's admin REST API (setting
 * every other user: superuser, staff and mapped NetBox groups recomputed by
   the login pipeline's own ``sync_roles`` and ``refuse_unlisted``, from the
   user's current groups in the realm (their full paths, as Keycloak's Group
-  Membership mapper sends them with "Full group path" on).
+  Membership mapper sends them with "Full group path" on), put at every
+  claim of group names the settings read (``group_sources``). A config that
+  reads roles, or whose ``group_sources`` cannot be read, stops the sync
+  before any change (SyncError): the admin API gives no roles here.
 
 With ``deactivate_after_days`` (any provider), users whose last login is older
 than that many days are deactivated too. The sync never reactivates anyone.
@@ -213,6 +216,40 @@ def _sync_settings(settings) -> dict:
     return raw
 
 
+def _check_sources(cfg) -> None:
+    """Raise SyncError when the rights cannot be computed from the realm's groups.
+
+    The admin API gives the sync a user's groups only: a config that also reads
+    roles would have every right that comes from a role taken away, and one
+    whose group_sources cannot be read leaves the groups unknown.
+    """
+    if cfg.group_sources_invalid:
+        raise SyncError(
+            "the group_sources setting (SOCIAL_AUTH_NETBOX_SSO) cannot be read, so the users' groups are unknown; "
+            "render the settings again with netbox-sso"
+        )
+    roles = [source.describe() for source in cfg.group_sources if source.kind != "groups"]
+    if roles:
+        raise SyncError(
+            f"the sync reads the users' groups from Keycloak, not their roles, but spec.groups.claims reads roles "
+            f"({', '.join(roles)}): it would take away every right a role gives. Take spec.sync out of the config, "
+            "or give those rights by group"
+        )
+
+
+def _group_claims(cfg, groups: list[str]) -> dict:
+    """The claims of a login that carries these groups: the list at every configured claim of group names."""
+    claims: dict = {}
+    for source in cfg.group_sources:
+        node = claims
+        for key in source.path[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[source.path[-1]] = list(groups)
+    return claims
+
+
 def run(dry_run: bool = False, out=None, admin: KeycloakAdmin | None = None) -> dict:
     """Run one sync; returns the summary counts. Raises SyncError, having changed nothing, when it cannot run."""
     from django.conf import settings
@@ -236,6 +273,7 @@ def run(dry_run: bool = False, out=None, admin: KeycloakAdmin | None = None) -> 
     # Everything the provider says is read before the first change, so an outage changes nothing.
     provider: dict[int, ProviderUser] = {}
     if conf.get("keycloak_realm_url"):
+        _check_sources(cfg)
         if admin is None:
             if not cfg.client_secret_file:
                 raise SyncError("SOCIAL_AUTH_NETBOX_SSO has no client_secret_file")
@@ -261,7 +299,7 @@ def run(dry_run: bool = False, out=None, admin: KeycloakAdmin | None = None) -> 
             reason = None
             seen = provider.get(assoc.pk)
             if seen is not None:
-                claims = {cfg.groups_claim: seen.groups, claim: assoc.uid}
+                claims = {**_group_claims(cfg, seen.groups), claim: assoc.uid}
                 if not seen.exists:
                     reason = "deleted at the identity provider"
                 elif not seen.enabled:

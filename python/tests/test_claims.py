@@ -173,6 +173,9 @@ def test_odd_client_role_claims_count_as_no_roles(login, sso, sso_log, resource_
     user = login("keycloak", claims).user
     assert user is not None and not user.is_superuser
     assert group_names(user) == ["Ops"]  # the other source still counts
+    if not isinstance(resource_access, dict) and resource_access != "absent":  # the log says what the shape was
+        assert any("[resource_access] is a " in m and "not an object" in m for m in module_log(sso_log.records)), \
+            module_log(sso_log.records)
 
 
 def test_roles_have_no_path(login, sso):
@@ -248,7 +251,38 @@ def test_overage_of_one_source_with_groups_present_is_no_overage(login, sso):
     assert login("oidc", claims).user.is_superuser
 
 
-@pytest.mark.parametrize("bad", [[], "groups", [{"claim": []}], [{"claim": ["groups"], "kind": "teams"}], [GROUPS, 5]])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_overage_with_a_null_claim_is_still_an_overage(client, login, sso, backend):
+    """A null claim next to the pointer is no list that filled the claim in: the groups are still elsewhere."""
+    sso.update(superuser_groups=["admins"])
+    before = login(backend, keycloak_claims("una", groups=["admins"])).user
+    claims = entra_overage("una")
+    claims["groups"] = None
+    assert_refused(client, login(backend, claims), GROUPS_UNKNOWN)
+    assert get_user_model().objects.get(pk=before.pk).is_superuser
+
+
+@pytest.mark.parametrize(
+    "sources, claims, superuser",
+    [
+        # Entra ID's hasgroups is about the groups claim: a user without app roles just has none
+        pytest.param([{"claim": ["roles"], "kind": "roles"}], {"hasgroups": True}, False,
+                     id="hasgroups-while-reading-roles"),
+        # distributed claims are top-level claims (OpenID Connect Core 5.6.2): a nested claim is read where it is
+        pytest.param([CLIENT_ROLES], {"_claim_names": {"resource_access": "src1", "roles": "src1"},
+                                      "resource_access": {"netbox.prod": {"roles": ["admins"]}}}, True,
+                     id="pointers-next-to-a-nested-claim"),
+        # a _claim_names that is not a mapping points nowhere: the missing claim is no groups, as any missing claim
+        pytest.param([GROUPS], {"_claim_names": ["groups"]}, False, id="claim_names-not-a-mapping"),
+    ],
+)
+def test_markers_that_are_no_overage_of_the_claim_read(login, sso, sources, claims, superuser):
+    sso.update(group_sources=sources, superuser_groups=["admins"])
+    user = login("oidc", keycloak_claims("vic", **claims)).user
+    assert user is not None and user.is_superuser is superuser
+
+
+@pytest.mark.parametrize("bad", [[], "groups", [{"claim": []}], [{"claim": ["org", ""], "kind": "groups"}], [{"claim": ["groups"], "kind": "teams"}], [GROUPS, 5]])
 def test_unusable_group_sources_refuse_and_change_nothing(client, login, sso, sso_log, bad):
     sso.update(superuser_groups=["admins"])
     first = login("keycloak", keycloak_claims("oli", groups=["admins"])).user

@@ -75,6 +75,7 @@ def test_group_key(group, mode, expected):
         ({"groups": 1.5}, [], True),
         ({"groups": ["a", 1, None, ["b"], {"c": 1}, False]}, ["a"], True),
         ({"groups": ["a", "", "/"]}, ["a"], False),  # empty names are dropped quietly
+        ({"groups": ["b", "a", "b", "/a", "a"]}, ["b", "a", "/a"], False),  # repeats once, in order
         (None, [], True),
         ("groups", [], True),
     ],

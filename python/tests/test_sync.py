@@ -359,3 +359,48 @@ def test_a_sync_without_its_setting_is_a_clear_error(settings, sso):
     settings.SOCIAL_AUTH_NETBOX_SSO_SYNC = None
     with pytest.raises(sync.SyncError, match="SOCIAL_AUTH_NETBOX_SSO_SYNC is missing"):
         run_sync()
+
+
+# --- where the names come from (groups.claims): the sync reads groups from the admin API, never roles ----------
+
+
+def test_groups_of_a_nested_group_claim_are_synced(login, sso, sync_settings, admin):
+    """group_sources naming a nested claim of group names gets the realm's groups there, as a login would."""
+    sso.update(group_sources=[{"claim": ["org", "groups"], "kind": "groups"}], superuser_groups=["administrator"])
+    quinn = login("keycloak", keycloak_claims("quinn", org={"groups": ["/administrator"]})).user
+    rose = login("keycloak", keycloak_claims("rose", org={"groups": ["/administrator"]})).user
+    admin.add("quinn", groups=["/administrator"])
+    admin.add("rose", groups=[])
+
+    run_sync()
+
+    assert fresh(quinn).is_superuser  # still in the group: not demoted
+    assert not fresh(rose).is_superuser
+
+
+def test_a_config_that_reads_roles_stops_the_sync_before_any_change(login, sso, sync_settings, admin):
+    """The admin API gives the sync the user's groups, not their roles: computing rights without the roles would
+    demote everyone whose rights come from a role, so the sync refuses to run."""
+    sso.update(group_sources=[{"claim": ["resource_access", "netbox", "roles"], "kind": "roles"}],
+               superuser_groups=["netbox-admin"])
+    sam = login("keycloak", keycloak_claims("sam", resource_access={"netbox": {"roles": ["netbox-admin"]}})).user
+    assert sam.is_superuser
+    admin.add("sam", groups=[])
+
+    with pytest.raises(sync.SyncError, match=r"roles.*\[resource_access, netbox, roles\]"):
+        run_sync()
+
+    assert fresh(sam).is_superuser and fresh(sam).is_active
+
+
+def test_unusable_group_sources_stop_the_sync_before_any_change(login, sso, sync_settings, admin):
+    """Unknown groups are never "no groups" nor "in none of the allowed groups"."""
+    sso.update(superuser_groups=["administrator"], allowed_groups=["administrator"])
+    tom = login("keycloak", keycloak_claims("tom", groups=["administrator"])).user
+    admin.add("tom", groups=["/administrator"])
+    sso["group_sources"] = "groups"  # not a list
+
+    with pytest.raises(sync.SyncError, match="group_sources"):
+        run_sync()
+
+    assert fresh(tom).is_superuser and fresh(tom).is_active
