@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from social_core.exceptions import AuthException, AuthFailed, AuthForbidden
 from social_django.models import UserSocialAuth
 
-from .conftest import has_is_staff, keycloak_claims
+from .conftest import has_is_staff, keycloak_claims, refused
 from .idp import client_secret_sent
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_default_groups_handler_still_runs(login, sso, settings):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_unlisted_user_is_refused_before_any_account_exists(login, sso, sso_log, backend):
     sso.update(allowed_groups=["netbox-users"])
-    with pytest.raises(AuthForbidden):
+    with refused(AuthForbidden):
         login(backend, keycloak_claims("mallory", groups=["/contractors"]))
 
     assert not get_user_model().objects.filter(username="mallory").exists()
@@ -160,7 +160,7 @@ def test_listed_user_may_log_in(login, sso):
 def test_refusal_also_applies_to_existing_accounts(login, sso):
     login("keycloak", keycloak_claims("judy", groups=["/staff"]))
     sso.update(allowed_groups=["netbox-users"])
-    with pytest.raises(AuthForbidden):
+    with refused(AuthForbidden):
         login("keycloak", keycloak_claims("judy", groups=["/staff"]))
 
 
@@ -226,7 +226,7 @@ def test_good_items_next_to_junk_still_count(login, sso, sso_log):
 def test_odd_claims_with_allowed_groups_refuse_cleanly(login, sso):
     sso.update(allowed_groups=["netbox-users"])
     claims = keycloak_claims("nina", groups={"netbox-users": True})
-    with pytest.raises(AuthForbidden):  # a refusal, not a TypeError
+    with refused(AuthForbidden):  # a refusal, not a TypeError
         login("keycloak", claims)
 
 
@@ -267,7 +267,7 @@ def test_oidc_user_id_is_sub_by_default(login, sso):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_missing_user_id_claim_refuses_instead_of_sharing_an_account(login, sso, backend):
     sso["user_id_claim"] = "employee_id"
-    with pytest.raises(AuthFailed, match="employee_id"):
+    with refused(AuthFailed, match="employee_id"):
         login(backend, keycloak_claims("sam"))
     assert not UserSocialAuth.objects.exists()
     assert not get_user_model().objects.exists()
@@ -296,7 +296,7 @@ def test_without_secret_file_the_secret_setting_is_used(login, idp, sso, setting
 def test_unreadable_secret_file_fails_naming_the_path(login, sso, tmp_path):
     missing = tmp_path / "nope" / "client-secret"
     sso["client_secret_file"] = str(missing)
-    with pytest.raises(AuthException) as info:
+    with refused(AuthException) as info:
         login("keycloak", keycloak_claims("vic"))
     assert str(missing) in str(info.value)
 
@@ -314,7 +314,7 @@ def test_no_settings_at_all_still_logs_in(login, sso, settings, idp):
 
 def test_stale_public_key_says_how_to_fix_it(login, idp, sso_log):
     idp.rotate_key()  # the realm rotated its keys; the configured public key is the old one
-    with pytest.raises(AuthFailed) as info:
+    with refused(AuthFailed) as info:
         login("keycloak", keycloak_claims("xena"))
     message = str(info.value)
     assert "stale" in message
