@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from unittest import mock
 from dataclasses import dataclass
+from unittest import mock
 from urllib.parse import parse_qs, urlparse
 
 import pytest

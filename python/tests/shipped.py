@@ -54,6 +54,10 @@ NETBOX_DEFAULT_PIPELINE = (
 )
 
 
+# libyaml's parser where PyYAML has it (its wheels do): the same safe loading, many times faster on a render.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class RenderError(RuntimeError):
     pass
 
@@ -97,7 +101,7 @@ def render(config: dict) -> list[dict]:
             run = subprocess.run([binary(), "--config", str(config_path)], stdin=chart, capture_output=True)
     if run.returncode != 0:
         raise RenderError(f"netbox-sso exited {run.returncode}: {run.stderr.decode(errors='replace')}")
-    return [doc for doc in yaml.safe_load_all(run.stdout) if isinstance(doc, dict)]
+    return [doc for doc in yaml.load_all(run.stdout, Loader=_LOADER) if isinstance(doc, dict)]
 
 
 def _web_container(docs):

@@ -1,4 +1,4 @@
-"""Stand-in for netbox.authentication: only the pipeline step NetBox ships.
+"""Stand-in for netbox.authentication: the pipeline step NetBox ships, and the permission backend.
 
 NetBox's user_default_groups_handler adds the existing groups named in
 REMOTE_AUTH_DEFAULT_GROUPS (users.Group) to every social-auth user and logs
