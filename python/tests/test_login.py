@@ -1,4 +1,4 @@
-"""Whole logins: NetBox's /oauth/ URLs, the real backends and the pipeline from the contract.
+"""Whole logins: NetBox's /oauth/ URLs, the real backends and the pipeline netbox-sso writes.
 
 Each test logs in through social_django's views against the loopback
 identity provider, so the backends' token handling, the pipeline order and

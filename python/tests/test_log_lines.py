@@ -1,0 +1,81 @@
+"""What the module's log lines say: the reason an admin reads in NetBox's log after a login.
+
+Every grant or revocation of a right is one line that names the user and each change; a refusal names the user
+by the best name the token offers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from social_core.exceptions import AuthForbidden
+from social_django.utils import load_strategy
+
+from netbox_sso.backends import KeycloakOAuth2
+from netbox_sso.pipeline import refuse_unlisted
+
+from .conftest import has_is_staff, keycloak_claims
+
+pytestmark = pytest.mark.django_db
+
+
+def module_lines(caplog, level):
+    return [r.getMessage() for r in caplog.records if r.name == "netbox.netbox_sso" and r.levelno == level]
+
+
+def test_grants_and_revocations_are_one_line_per_login(login, sso, caplog):
+    caplog.set_level(logging.INFO, logger="netbox.netbox_sso")
+    sso.update(
+        superuser_groups=["administrator"],
+        netbox_groups=[{"from": "ops", "to": ["Operators", "Viewers"]}, {"from": "audit", "to": ["Auditors"]}],
+        prune_groups=True,
+    )
+    login("keycloak", keycloak_claims("lena", groups=["/administrator", "/ops"]))
+    staff = "; is_staff=True" if has_is_staff() else ""
+    assert module_lines(caplog, logging.INFO) == [
+        f"netbox-sso: user lena: is_superuser=True{staff}; added to Operators, Viewers"
+    ]
+
+    caplog.clear()
+    login("keycloak", keycloak_claims("lena", groups=["/audit"]))
+    staff = "; is_staff=False" if has_is_staff() else ""
+    assert module_lines(caplog, logging.INFO) == [
+        f"netbox-sso: user lena: is_superuser=False{staff}; added to Auditors; removed from Operators, Viewers"
+    ]
+
+
+def test_a_login_that_changes_nothing_logs_no_change(login, sso, caplog):
+    caplog.set_level(logging.INFO, logger="netbox.netbox_sso")
+    sso.update(superuser_groups=["administrator"], netbox_groups=[{"from": "ops", "to": ["Operators"]}])
+    login("keycloak", keycloak_claims("mona", groups=["/administrator", "/ops"]))
+    caplog.clear()
+    login("keycloak", keycloak_claims("mona", groups=["/administrator", "/ops"]))
+    assert module_lines(caplog, logging.INFO) == []
+
+
+@pytest.fixture
+def backend(settings):
+    settings.SOCIAL_AUTH_NETBOX_SSO = {"allowed_groups": ["netbox"], "user_id_claim": "employee_id"}
+    return KeycloakOAuth2(load_strategy())
+
+
+@pytest.mark.parametrize(
+    "details, response, uid, named",
+    [
+        ({"username": "by-username"}, {"employee_id": "E-17", "preferred_username": "p"}, "u", "E-17"),
+        ({"username": "by-username"}, {"employee_id": 4711}, "u", "4711"),
+        ({"username": "by-username"}, {"employee_id": "", "preferred_username": "p"}, "u", "by-username"),
+        ({"username": "by-username"}, {"employee_id": True}, "u", "by-username"),
+        ({}, {"preferred_username": "pref"}, "u", "pref"),
+        ({"username": ["x"]}, {"preferred_username": None}, "the-uid", "the-uid"),
+        (None, None, None, "(unknown)"),
+    ],
+)
+def test_refusal_names_the_user_by_the_best_claim(backend, caplog, details, response, uid, named):
+    caplog.set_level(logging.WARNING, logger="netbox.netbox_sso")
+    with pytest.raises(AuthForbidden):
+        refuse_unlisted(backend=backend, details=details, response=response, uid=uid)
+    assert [line for line in module_lines(caplog, logging.WARNING) if "refusing" in line] == [
+        f"netbox-sso: refusing login of user {named}: member of none of the allowed groups (netbox)"
+    ]
