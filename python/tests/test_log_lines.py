@@ -13,7 +13,8 @@ from social_core.exceptions import AuthForbidden
 from social_django.utils import load_strategy
 
 from netbox_sso.backends import KeycloakOAuth2
-from netbox_sso.pipeline import refuse_unlisted
+from netbox_sso import parse_config
+from netbox_sso.pipeline import claimed_groups, refuse_unlisted
 
 from .conftest import has_is_staff, keycloak_claims
 
@@ -56,7 +57,7 @@ def test_a_login_that_changes_nothing_logs_no_change(login, sso, caplog):
 
 @pytest.fixture
 def backend(settings):
-    settings.SOCIAL_AUTH_NETBOX_SSO = {"allowed_groups": ["netbox"], "user_id_claim": "employee_id"}
+    settings.SOCIAL_AUTH_NETBOX_SSO = {"allowed_groups": ["netbox", "admins"], "user_id_claim": "employee_id"}
     return KeycloakOAuth2(load_strategy())
 
 
@@ -77,5 +78,44 @@ def test_refusal_names_the_user_by_the_best_claim(backend, caplog, details, resp
     with pytest.raises(AuthForbidden):
         refuse_unlisted(backend=backend, details=details, response=response, uid=uid)
     assert [line for line in module_lines(caplog, logging.WARNING) if "refusing" in line] == [
-        f"netbox-sso: refusing login of user {named}: member of none of the allowed groups (netbox)"
+        f"netbox-sso: refusing login of user {named}: member of none of the allowed groups (netbox, admins)"
     ]
+
+
+def test_refusal_for_unreadable_allowed_groups_says_so(settings, caplog):
+    settings.SOCIAL_AUTH_NETBOX_SSO = {"allowed_groups": {"netbox": True}}
+    caplog.set_level(logging.WARNING, logger="netbox.netbox_sso")
+    with pytest.raises(AuthForbidden):
+        refuse_unlisted(backend=KeycloakOAuth2(load_strategy()), details={"username": "nils"},
+                        response={"preferred_username": "nils", "groups": ["netbox"]}, uid="nils")
+    assert [line for line in module_lines(caplog, logging.WARNING) if "refusing" in line] == [
+        "netbox-sso: refusing login of user nils: allowed_groups is not a list of group names"
+    ]
+
+
+@pytest.mark.parametrize(
+    "response, line",
+    [
+        (None, "netbox-sso: no claims for user olaf; treating them as no groups"),
+        ({}, "netbox-sso: the token of user olaf has no 'groups' claim: treating it as no groups (with Keycloak, "
+             "add a Group Membership mapper that adds the claim to the access token)"),
+        ({"groups": None}, "netbox-sso: the 'groups' claim of user olaf is null, not a list of group names: "
+                           "treating it as no groups"),
+        ({"groups": "admins"}, "netbox-sso: the 'groups' claim of user olaf is a str, not a list of group names: "
+                               "treating it as no groups"),
+        ({"groups": ["admins", 7]}, "netbox-sso: skipping a int item in the 'groups' claim of user olaf "
+                                    "(not a group name)"),
+    ],
+)
+def test_odd_groups_claims_say_what_was_wrong(response, line, caplog):
+    caplog.set_level(logging.WARNING, logger="netbox.netbox_sso")
+    claimed_groups(response, parse_config({}), "olaf")
+    assert module_lines(caplog, logging.WARNING) == [line]
+
+
+def test_log_lines_name_the_netbox_user(login, sso_config, caplog):
+    """With the e-mail address as the user id, the lines about rights still name the NetBox username."""
+    caplog.set_level(logging.INFO, logger="netbox.netbox_sso")
+    sso_config(provider={"userIDClaim": "email"}, groups={"superuser": ["administrator"]})
+    login("keycloak", keycloak_claims("pia", groups=["/administrator"]))
+    assert module_lines(caplog, logging.INFO)[0].startswith("netbox-sso: user pia: is_superuser=True")
