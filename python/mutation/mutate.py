@@ -452,14 +452,19 @@ def main(argv=None) -> int:
                 todo.append(m)
         for done, m in enumerate(todo, 1):
             judge(m, ws, originals[m.file], lines_map, args.shape, env, timeout, confirm=not args.no_confirm)
-            mark = {"killed": ".", "timeout": "t", "survived": "S", "not-covered": "N"}[m.status]
-            print(mark, end="\n" if done % 60 == 0 else "", flush=True)
+            if m.status in ("survived", "not-covered"):  # as they come, so an interrupted run still tells
+                print(f"\n{m.status.upper()}: {m.file}:{m.line}: {m.kind}: {m.what}: {m.changed_line}", flush=True)
+            else:
+                print("t" if m.status == "timeout" else ".", end="", flush=True)
+            if done % 20 == 0:
+                print(f" [{done}/{len(todo)}]", flush=True)
         print()
 
     counts = {s: sum(1 for m in mutants if m.status == s) for s in ("killed", "timeout", "survived", "not-covered", "equivalent")}
     judged = len(mutants) - counts["equivalent"]
     killed = counts["killed"] + counts["timeout"]
     score = 100.0 * killed / judged if judged else 100.0
+    print("surviving mutants:")
     for m in mutants:
         if m.status in ("survived", "not-covered"):
             print(f"{m.status.upper()}: {m.file}:{m.line}: {m.kind}: {m.what}: {m.changed_line}"
