@@ -119,3 +119,18 @@ def test_log_lines_name_the_netbox_user(login, sso_config, caplog):
     sso_config(provider={"userIDClaim": "email"}, groups={"superuser": ["administrator"]})
     login("keycloak", keycloak_claims("pia", groups=["/administrator"]))
     assert module_lines(caplog, logging.INFO)[0].startswith("netbox-sso: user pia: is_superuser=True")
+
+
+def test_refusal_with_the_stock_backend_names_the_user(settings, caplog):
+    """The steps also run behind social-core's own KeycloakOAuth2 (someone swapped the class back): no
+    user_id_claim() there, so the line names the user by username."""
+    from social_core.backends.keycloak import KeycloakOAuth2 as StockKeycloak
+
+    settings.SOCIAL_AUTH_NETBOX_SSO = {"allowed_groups": ["netbox"]}
+    caplog.set_level(logging.WARNING, logger="netbox.netbox_sso")
+    with pytest.raises(AuthForbidden):
+        refuse_unlisted(backend=StockKeycloak(load_strategy()), details={"username": "rolf"},
+                        response={"preferred_username": "rolf-pref", "groups": []}, uid="rolf-uid")
+    assert [line for line in module_lines(caplog, logging.WARNING) if "refusing" in line] == [
+        "netbox-sso: refusing login of user rolf: member of none of the allowed groups (netbox)"
+    ]
