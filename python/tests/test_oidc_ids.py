@@ -1,4 +1,4 @@
-"""oidc: the user id when userinfo blanks the claim the ID token carries."""
+"""User ids: from the ID token when userinfo blanks the claim (oidc); a missing id claim is a logged refusal."""
 
 from __future__ import annotations
 
@@ -17,3 +17,17 @@ def test_user_id_comes_from_the_id_token_when_userinfo_blanks_it(login, sso_conf
     user = login("oidc", claims, userinfo={**claims, "preferred_username": blank}).user
     assert user is not None
     assert UserSocialAuth.objects.get(user=user).uid == "tove"
+
+
+@pytest.mark.parametrize("backend", ["keycloak", "oidc"])
+def test_a_missing_user_id_claim_is_logged_with_the_claim(login, sso, sso_log, backend):
+    from social_core.exceptions import AuthFailed
+
+    from .conftest import refused
+
+    sso["user_id_claim"] = "employee_id"
+    with refused(AuthFailed):
+        login(backend, keycloak_claims("sam"))
+    assert [r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso" and "refusing" in r.getMessage()] == [
+        f"netbox-sso: refusing a {backend} login: the token has no usable 'employee_id' claim (user_id_claim)"
+    ]
