@@ -134,3 +134,15 @@ def test_refusal_with_the_stock_backend_names_the_user(settings, caplog):
     assert [line for line in module_lines(caplog, logging.WARNING) if "refusing" in line] == [
         "netbox-sso: refusing login of user rolf: member of none of the allowed groups (netbox)"
     ]
+
+
+def test_a_missing_public_key_is_an_error_line_naming_the_field(settings, caplog):
+    from social_core.exceptions import AuthException
+
+    settings.SOCIAL_AUTH_KEYCLOAK_PUBLIC_KEY = None
+    caplog.set_level(logging.WARNING, logger="netbox.netbox_sso")
+    with pytest.raises(AuthException):
+        KeycloakOAuth2(load_strategy()).public_key()
+    assert module_lines(caplog, logging.ERROR) == [
+        "netbox-sso: SOCIAL_AUTH_KEYCLOAK_PUBLIC_KEY (spec.provider.publicKey) is not set"
+    ]
