@@ -23,3 +23,17 @@ def test_absent_or_unusable_netbox_groups_are_no_mappings():
     assert parse_config({}).netbox_groups == ()
     assert parse_config({"netbox_groups": None}).netbox_groups == ()
     assert parse_config({"netbox_groups": "ops"}).netbox_groups == ()
+
+
+def test_a_backend_whose_settings_fail_gets_the_defaults_and_a_log_line(caplog):
+    from netbox_sso import Config, load_config
+
+    class Backend:
+        def setting(self, name, default=None):
+            raise RuntimeError("no settings here")
+
+    caplog.set_level(logging.ERROR, logger="netbox.netbox_sso")
+    assert load_config(Backend()) == Config()
+    assert [r.getMessage() for r in caplog.records if r.name == "netbox.netbox_sso"] == [
+        "netbox-sso: cannot read the NETBOX_SSO setting; using defaults"
+    ]
