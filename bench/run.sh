@@ -13,7 +13,7 @@ go build -trimpath -o "$work/floor" ./bench/floor
 go build -trimpath -o "$work/compare" ./bench/compare
 go run ./bench/gen -objects 6600 > "$work/stream.yaml"
 go run ./bench/gen -objects 10000 -resourcelist > "$work/resourcelist.yaml"
-fixture=${NETBOX_SSO_FIXTURES:-../shared/fixtures/netbox-chart}/v8.3.61-plain.yaml
+fixture=${NETBOX_SSO_FIXTURES:-../shared/fixtures/netbox-chart}/v8.3.61-plain.yaml  # the folder of chart renders, as in the tests
 config=examples/basic/sso.yaml
 printf '' > "$work/empty.yaml"
 kustomize=bin/kustomize

@@ -27,6 +27,7 @@ func TestDefaults(t *testing.T) {
 		"issuerURL (trailing slash trimmed)": {s.Provider.IssuerURL, "https://sso.example.com/realms/acme"},
 		"userIDClaim":                        {s.Provider.UserIDClaim, "sub"},
 		"buttonLabel":                        {s.Provider.ButtonLabel, "Single sign-on"},
+		"clockSkewSeconds":                   {fmt.Sprint(*s.Provider.ClockSkewSeconds), "60"},
 		"scopes":                             {strings.Join(s.Provider.Scopes, ","), "openid,profile,email"},
 		"groups.claim":                       {s.Groups.Claim, "groups"},
 		"groups.match":                       {s.Groups.Match, "name"},
@@ -62,5 +63,18 @@ func TestSecretIsMasked(t *testing.T) {
 	}
 	if l.Spec.Provider.ClientSecret.Reveal() != "TEST-ONLY-marker-7a1e" {
 		t.Error("Reveal lost the secret")
+	}
+}
+
+// clockSkewSeconds takes the bounds themselves and keeps the value given.
+func TestClockSkewSecondsBounds(t *testing.T) {
+	for _, skew := range []string{"0", "600", "5"} {
+		l, err := Parse([]byte(oidcConfig+"    clockSkewSeconds: "+skew+"\n"), "sso.yaml")
+		if err != nil {
+			t.Fatalf("clockSkewSeconds %s: %v", skew, err)
+		}
+		if got := fmt.Sprint(*l.Spec.Provider.ClockSkewSeconds); got != skew {
+			t.Errorf("clockSkewSeconds %s read as %s", skew, got)
+		}
 	}
 }

@@ -39,6 +39,8 @@ func valid() map[string]any {
 	  "metadata": {"name": "sso", "namespace": "netbox", "annotations": {"a": "b"}, "labels": {"c": "d"}},
 	  "spec": {
 	    "release": "netbox",
+	    "namespace": "netbox",
+	    "deployment": "netbox",
 	    "netboxURL": "https://netbox.example.com",
 	    "provider": {
 	      "type": "keycloak",
@@ -48,7 +50,8 @@ func valid() map[string]any {
 	      "publicKey": "`+rsaKey+`",
 	      "scopes": ["openid", "profile", "email"],
 	      "userIDClaim": "preferred_username",
-	      "buttonLabel": "Keycloak"
+	      "buttonLabel": "Keycloak",
+	      "clockSkewSeconds": 60
 	    },
 	    "groups": {
 	      "claim": "groups",
@@ -132,6 +135,19 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"release 64 characters", with("spec.release", strings.Repeat("a", 64)), []string{"spec.release: must be a valid label value (letters, digits, '-', '_', '.'; at most 63 characters)"}},
 		{"release number", with("spec.release", 7), []string{"spec.release: must be a string, got a number"}},
 
+		// spec.namespace: a namespace name (RFC 1123 label)
+		{"namespace empty", with("spec.namespace", ""), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace upper case", with("spec.namespace", "NetBox"), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace dot", with("spec.namespace", "net.box"), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace 64 characters", with("spec.namespace", strings.Repeat("a", 64)), []string{"spec.namespace: must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"}},
+		{"namespace list", with("spec.namespace", list), []string{"spec.namespace: must be a string, got a list"}},
+
+		// spec.deployment: a Deployment name (RFC 1123 subdomain)
+		{"deployment empty", with("spec.deployment", ""), []string{"spec.deployment: must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"}},
+		{"deployment slash", with("spec.deployment", "netbox/netbox"), []string{"spec.deployment: must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"}},
+		{"deployment trailing dash", with("spec.deployment", "netbox-"), []string{"spec.deployment: must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"}},
+		{"deployment number", with("spec.deployment", 7), []string{"spec.deployment: must be a string, got a number"}},
+
 		// spec.netboxURL
 		{"netboxURL empty", with("spec.netboxURL", ""), []string{"spec.netboxURL: must not be empty"}},
 		{"netboxURL relative", with("spec.netboxURL", "netbox.example.com"), []string{`spec.netboxURL: must be an absolute http(s) URL, got "netbox.example.com"`}},
@@ -191,6 +207,10 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"scopes number item", with("spec.provider.scopes", []any{1}), []string{"spec.provider.scopes[0]: must be a string, got a number"}},
 		{"userIDClaim empty", with("spec.provider.userIDClaim", ""), []string{"spec.provider.userIDClaim: must not be empty"}},
 		{"userIDClaim list", with("spec.provider.userIDClaim", list), []string{"spec.provider.userIDClaim: must be a string, got a list"}},
+		{"clockSkewSeconds negative", with("spec.provider.clockSkewSeconds", -1), []string{"spec.provider.clockSkewSeconds: must be at least 0"}},
+		{"clockSkewSeconds too large", with("spec.provider.clockSkewSeconds", 3600), []string{"spec.provider.clockSkewSeconds: must be at most 600"}},
+		{"clockSkewSeconds fraction", with("spec.provider.clockSkewSeconds", 1.5), []string{"spec.provider.clockSkewSeconds: must be a whole number, got a number"}},
+		{"clockSkewSeconds string", with("spec.provider.clockSkewSeconds", "60s"), []string{"spec.provider.clockSkewSeconds: must be a whole number, got a string"}},
 		{"buttonLabel empty", with("spec.provider.buttonLabel", ""), []string{"spec.provider.buttonLabel: must not be empty"}},
 		{"buttonLabel mapping", with("spec.provider.buttonLabel", map[string]any{}), []string{"spec.provider.buttonLabel: must be a string, got a mapping"}},
 
@@ -199,6 +219,15 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"groups unknown field", with("spec.groups.superusers", list), []string{"spec.groups.superusers: unknown field"}},
 		{"claim empty", with("spec.groups.claim", ""), []string{"spec.groups.claim: must not be empty"}},
 		{"claim number", with("spec.groups.claim", 0), []string{"spec.groups.claim: must be a string, got a number"}},
+		{"claims string", with("spec.groups.claim", deleted, "spec.groups.claims", "groups"), []string{"spec.groups.claims: must be a list, got a string"}},
+		{"claims empty", with("spec.groups.claim", deleted, "spec.groups.claims", []any{}), []string{"spec.groups.claims: must list at least 1 item(s)"}},
+		{"claims item number", with("spec.groups.claim", deleted, "spec.groups.claims", []any{7}), []string{"spec.groups.claims[0]: must be a string or a list, got a number"}},
+		{"claims item empty", with("spec.groups.claim", deleted, "spec.groups.claims", []any{""}), []string{"spec.groups.claims[0]: must not be empty"}},
+		{"claims item blank", with("spec.groups.claim", deleted, "spec.groups.claims", []any{" "}), []string{"spec.groups.claims[0]: must not be blank"}},
+		{"claims path empty", with("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{}}), []string{"spec.groups.claims[0]: must list at least 1 item(s)"}},
+		{"claims path key empty", with("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{"realm_access", ""}}), []string{"spec.groups.claims[0][1]: must not be empty"}},
+		{"claims path key mapping", with("spec.groups.claim", deleted, "spec.groups.claims", []any{[]any{map[string]any{"a": 1}}}), []string{"spec.groups.claims[0][0]: must be a string, got a mapping"}},
+		{"claim and claims", with("spec.groups.claims", []any{"groups"}), []string{"spec.groups.claims: give either claim (one top-level claim) or claims (a list), not both"}},
 		{"match unknown", with("spec.groups.match", "full"), []string{"spec.groups.match: value must be one of 'name', 'path'"}},
 		{"match bool", with("spec.groups.match", true), []string{"spec.groups.match: value must be one of 'name', 'path'"}},
 		{"superuser string", with("spec.groups.superuser", "administrator"), []string{"spec.groups.superuser: must be a list, got a string"}},
@@ -219,6 +248,7 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"netboxGroups to missing", with("spec.groups.netboxGroups", []any{map[string]any{"from": "a"}}), []string{"spec.groups.netboxGroups[0].to: required field is missing"}},
 		{"netboxGroups to empty", with("spec.groups.netboxGroups", []any{map[string]any{"from": "a", "to": []any{}}}), []string{"spec.groups.netboxGroups[0].to: must list at least 1 item(s)"}},
 		{"netboxGroups to string", with("spec.groups.netboxGroups", []any{map[string]any{"from": "a", "to": "b"}}), []string{"spec.groups.netboxGroups[0].to: must be a list, got a string"}},
+		{"netboxGroups to too long", with("spec.groups.netboxGroups", []any{map[string]any{"from": "a", "to": []any{strings.Repeat("é", 151)}}}), []string{"spec.groups.netboxGroups[0].to[0]: must be at most 150 characters"}},
 		{"netboxGroups to blank name", with("spec.groups.netboxGroups", []any{map[string]any{"from": "a", "to": []any{"b", " "}}}), []string{"spec.groups.netboxGroups[0].to[1]: must not be blank"}},
 		{"netboxGroups unknown field", with("spec.groups.netboxGroups", []any{map[string]any{"from": "a", "to": []any{"b"}, "prune": true}}), []string{"spec.groups.netboxGroups[0].prune: unknown field"}},
 		{"prune string", with("spec.groups.prune", "yes"), []string{"spec.groups.prune: must be a boolean, got a string"}},
@@ -229,6 +259,30 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"loginRequired null", with("spec.loginRequired", nil), []string{"spec.loginRequired: must be a boolean, got null"}},
 		{"unsafeTrustRemoteUserHeader string", with("spec.unsafeTrustRemoteUserHeader", "no"), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a string"}},
 		{"unsafeTrustRemoteUserHeader number", with("spec.unsafeTrustRemoteUserHeader", 0), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a number"}},
+
+		// spec.logout, spec.sessionMaxAgeSeconds
+		{"logout string", with("spec.logout", "yes"), []string{"spec.logout: must be a mapping, got a string"}},
+		{"logout unknown field", with("spec.logout", map[string]any{"url": "x"}), []string{"spec.logout.url: unknown field"}},
+		{"logout.enabled string", with("spec.logout", map[string]any{"enabled": "true"}), []string{"spec.logout.enabled: must be a boolean, got a string"}},
+		{"logout.endSessionURL empty", with("spec.logout", map[string]any{"endSessionURL": ""}), []string{"spec.logout.endSessionURL: must not be empty"}},
+		{"logout.endSessionURL relative", with("spec.logout", map[string]any{"endSessionURL": "/logout"}), []string{`spec.logout.endSessionURL: must be an absolute http(s) URL, got "/logout"`}},
+		{"logout on for a non-Keycloak issuer without endSessionURL", with("spec.provider.type", "oidc", "spec.provider.issuerURL", "https://login.example.com/tenant", "spec.provider.publicKey", deleted, "spec.logout", map[string]any{"enabled": true}),
+			[]string{"spec.logout.endSessionURL: required for logout with an issuer that is not a Keycloak realm: the provider's end_session_endpoint (from https://login.example.com/tenant/.well-known/openid-configuration)"}},
+		{"sessionMaxAgeSeconds too short", with("spec.sessionMaxAgeSeconds", 59), []string{"spec.sessionMaxAgeSeconds: must be at least 60"}},
+		{"sessionMaxAgeSeconds string", with("spec.sessionMaxAgeSeconds", "8h"), []string{"spec.sessionMaxAgeSeconds: must be a whole number, got a string"}},
+
+		// spec.sync
+		{"sync list", with("spec.sync", list), []string{"spec.sync: must be a mapping, got a list"}},
+		{"sync unknown field", with("spec.sync", map[string]any{"interval": "1h"}), []string{"spec.sync.interval: unknown field"}},
+		{"sync.schedule empty", with("spec.sync", map[string]any{"schedule": ""}), []string{"spec.sync.schedule: must not be empty"}},
+		{"sync.schedule not cron", with("spec.sync", map[string]any{"schedule": "hourly"}), []string{`spec.sync.schedule: not a cron schedule (expected exactly 5 fields, found 1: [hourly]); use five fields, minute hour day-of-month month day-of-week, such as "*/15 * * * *", or @hourly, @daily`}},
+		{"sync.schedule six fields", with("spec.sync", map[string]any{"schedule": "0 0 * * * *"}), []string{`spec.sync.schedule: not a cron schedule (expected exactly 5 fields, found 6: [0 0 * * * *]); use five fields, minute hour day-of-month month day-of-week, such as "*/15 * * * *", or @hourly, @daily`}},
+		{"sync.dryRun string", with("spec.sync", map[string]any{"dryRun": "yes"}), []string{"spec.sync.dryRun: must be a boolean, got a string"}},
+		{"sync.removedUsers other", with("spec.sync", map[string]any{"removedUsers": "delete"}), []string{"spec.sync.removedUsers: value must be one of 'deactivate', 'keep'"}},
+		{"sync.deactivateAfterDays zero", with("spec.sync", map[string]any{"deactivateAfterDays": 0}), []string{"spec.sync.deactivateAfterDays: must be at least 1"}},
+		{"sync.deactivateAfterDays negative", with("spec.sync", map[string]any{"deactivateAfterDays": -5}), []string{"spec.sync.deactivateAfterDays: must be at least 1"}},
+		{"sync.deactivateAfterDays fraction", with("spec.sync", map[string]any{"deactivateAfterDays": 1.5}), []string{"spec.sync.deactivateAfterDays: must be a whole number, got a number"}},
+		{"sync.deactivateAfterDays string", with("spec.sync", map[string]any{"deactivateAfterDays": "90"}), []string{"spec.sync.deactivateAfterDays: must be a whole number, got a string"}},
 
 		// Several problems at once: all of them, sorted by field path, schema problems before meaning problems.
 		{"several schema problems", with("spec.provider.clientID", "", "spec.groups.match", "x", "kind", "K"), []string{

@@ -161,14 +161,30 @@ func check(c *Config) (warnings, problems []string) {
 
 	if msg, warn := checkURL(p.IssuerURL); msg != "" {
 		problem("spec.provider.issuerURL", "%s", msg)
-	} else if warn {
-		warnings = append(warnings, "spec.provider.issuerURL: plain http sends tokens and the client secret unencrypted; use https outside a lab")
+	} else {
+		if warn {
+			warnings = append(warnings, "spec.provider.issuerURL: plain http sends tokens and the client secret unencrypted; use https outside a lab")
+		}
+		issuer, warning, msg := checkIssuer(p.IssuerURL, p.Type)
+		switch {
+		case msg != "":
+			problem("spec.provider.issuerURL", "%s", msg)
+		case warning != "":
+			warnings = append(warnings, warning)
+			c.Spec.Provider.IssuerURL = issuer
+		}
 	}
 	if c.Spec.NetBoxURL != "" {
 		if msg, warn := checkURL(c.Spec.NetBoxURL); msg != "" {
 			problem("spec.netboxURL", "%s", msg)
-		} else if warn {
-			warnings = append(warnings, "spec.netboxURL: plain http sends session cookies unencrypted; use https outside a lab")
+		} else {
+			if warn {
+				warnings = append(warnings, "spec.netboxURL: plain http sends session cookies unencrypted; use https outside a lab")
+			}
+			if root, warning := checkNetBoxURL(c.Spec.NetBoxURL); warning != "" {
+				warnings = append(warnings, warning)
+				c.Spec.NetBoxURL = root
+			}
 		}
 	}
 
@@ -185,6 +201,9 @@ func check(c *Config) (warnings, problems []string) {
 		warnings = append(warnings, "spec.unsafeTrustRemoteUserHeader: NetBox's Remote-User header login stays on: anyone who can reach NetBox without passing your proxy can log in as any user by sending that header")
 	}
 
+	checkSync(c, problem)
+	checkLogout(c, problem)
+
 	switch p.Type {
 	case Keycloak:
 		if p.PublicKey == "" {
@@ -199,6 +218,7 @@ func check(c *Config) (warnings, problems []string) {
 			problem("spec.provider.publicKey", "only for type keycloak: type oidc reads the provider's keys from its JWKS")
 		}
 	}
+	problems = append(problems, checkGroups(c)...)
 	return warnings, problems
 }
 

@@ -27,7 +27,8 @@ try {
   // LOGIN_REQUIRED: NetBox answers with its login page, which returns to the profile after the login
   // (not to the dashboard, whose news widget would make NetBox reach out to the internet)
   await page.goto(`${netbox}/user/profile/`);
-  await page.getByRole('button', { name: buttonLabel }).click();
+  // the SSO button: a form button on NetBox 4.7, a link styled as a button on 4.4
+  await page.getByRole('button', { name: buttonLabel }).or(page.getByRole('link', { name: buttonLabel })).click();
   await page.waitForSelector('#kc-form-login');         // Keycloak's login form
   await page.fill('#username', username);
   await page.fill('#password', password);

@@ -1,4 +1,5 @@
-"""pytest wiring for the e2e run: one Keycloak admin client, NetBox torn down at the end, a summary."""
+"""pytest wiring for the e2e run (one session per NetBox version): one Keycloak admin client, NetBox torn
+down at the end, a summary of that version."""
 
 import json
 import os
@@ -23,4 +24,4 @@ def _netbox_lifecycle():
     yield
     harness.teardown()
     summary = {"versions": harness.versions(), "timings": harness.TIMINGS}
-    (harness.RUN / "summary.json").write_text(json.dumps(summary, indent=1))
+    (harness.RUN / f"summary-{harness.NETBOX_VERSION}.json").write_text(json.dumps(summary, indent=1))

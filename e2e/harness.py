@@ -1,8 +1,9 @@
 """The e2e harness: Keycloak admin calls, netbox-sso renders, the NetBox "pod" and its database.
 
-run.sh starts PostgreSQL, Redis and Keycloak and exports the E2E_* variables read here; the tests call
-`deploy(variant)` to (re)deploy NetBox configured by a netbox-sso render of the chart, and the login
-helpers to go through Keycloak's real login form.
+run.sh starts PostgreSQL, Redis, Keycloak and the TLS proxy and exports the E2E_* variables read here (one
+pytest session per NetBox version: E2E_NETBOX_VERSION, and E2E_NETBOX_TREE when that NetBox runs from its
+source tree rather than the PyPI package); the tests call `deploy(variant)` to (re)deploy NetBox configured
+by a netbox-sso render of the chart, and the login helpers to go through Keycloak's real login form.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ NETBOX_PORT = int(os.environ.get("NETBOX_PORT", "8080"))
 REALM = "acme"
 KC = f"http://{BIND}:{KEYCLOAK_PORT}"
 NETBOX = f"http://{BIND}:{NETBOX_PORT}"
+# NetBox behind the TLS-terminating proxy (nginx, run.sh), by the name /etc/hosts points at loopback;
+# E2E_TLS_CA is the proxy's self-signed certificate, the one trust anchor for it.
+TLS_NETBOX = f"https://{os.environ.get('TLS_HOST', 'netbox.e2e.test')}:{os.environ.get('TLS_PORT', '8443')}"
+TLS_CA = os.environ.get("E2E_TLS_CA", str(RUN / "tls" / "cert.pem"))
+# The NetBox version of this session, and its source tree (None: the PyPI package in this virtualenv).
+NETBOX_VERSION = os.environ.get("E2E_NETBOX_VERSION", "4.7.3")
+NETBOX_TREE = Path(os.environ["E2E_NETBOX_TREE"]) if os.environ.get("E2E_NETBOX_TREE") else None
 ISSUER = f"{KC}/realms/{REALM}"
 KC_ADMIN = (os.environ.get("KC_ADMIN_USER", "e2e-admin"), os.environ.get("KC_ADMIN_PASSWORD", "e2e-admin-password"))
 FIXTURE = Path(os.environ.get("E2E_FIXTURE", REPO_DIR.parent / "shared/fixtures/netbox-chart/v8.3.61-plain.yaml"))
@@ -47,6 +55,16 @@ RELEASE = "netbox"
 CLIENT_ID = "netbox"
 CLIENT_SECRET_REF = {"name": "netbox-oidc", "key": "client-secret"}
 PASSWORDS = {"alice": "alice-pw", "dave": "dave-pw", "nina": "nina-pw", "olga": "olga-pw", "paul": "paul-pw"}
+
+
+def netbox_release() -> tuple[int, ...]:
+    """(major, minor, patch) of the NetBox under test."""
+    return tuple(int(p) for p in NETBOX_VERSION.split("."))
+
+
+def has_staff_flag() -> bool:
+    """NetBox 4.5 removed User.is_staff (DESIGN.md, field notes); 4.4 still has it."""
+    return netbox_release() < (4, 5)
 
 # The two configs the run deploys. keycloak: KeycloakOAuth2 with the realm's public key, groups matched by
 # name, a login allow-list; oidc: discovery + JWKS, groups matched by path (/org/admin is "org/admin").
@@ -76,6 +94,13 @@ VARIANTS = {
         },
     },
 }
+
+
+# keycloak-tls: the keycloak variant with NetBox's public URL behind the TLS proxy (https redirect URI,
+# SOCIAL_AUTH_REDIRECT_IS_HTTPS), and secure cookies turned on the way a chart user does: one `extraConfig`
+# entry (see with_chart_extra_config).
+VARIANTS["keycloak-tls"] = {**VARIANTS["keycloak"], "netboxURL": TLS_NETBOX,
+                            "extraConfig": {"SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True}}
 
 
 def log(msg: str) -> None:
@@ -140,6 +165,17 @@ class KeycloakAdmin:
         for path in wanted - set(current):
             self.call("PUT", f"/users/{uid}/groups/{self.group_id(path)}")
 
+    def create_user(self, username: str, password: str, groups: list[str]) -> None:
+        """A realm user like those of realm.json (verified e-mail, names, a password), in `groups` (paths)."""
+        self.call("POST", "/users", json={
+            "username": username, "enabled": True, "email": f"{username}@acme.test", "emailVerified": True,
+            "firstName": username.capitalize(), "lastName": "E2e", "groups": ["/" + g.strip("/") for g in groups],
+            "credentials": [{"type": "password", "value": password, "temporary": False}]})
+
+    def delete_user(self, username: str) -> None:
+        for u in self.call("GET", "/users", params={"username": username, "exact": "true"}).json():
+            self.call("DELETE", f"/users/{u['id']}")
+
     def rotate_keys(self) -> None:
         """Add a new generated RSA key with a higher priority and disable the old ones (the realm's
         signing keys change; tokens are signed with the new key from now on)."""
@@ -171,7 +207,7 @@ def config_for(variant: str, public_key: str | None) -> dict:
         "apiVersion": "fn.netbox-sso.dev/v1alpha1",
         "kind": "NetBoxSSO",
         "metadata": {"name": f"e2e-{variant}"},
-        "spec": {"release": RELEASE, "netboxURL": NETBOX, "provider": provider,
+        "spec": {"release": RELEASE, "netboxURL": v.get("netboxURL", NETBOX), "provider": provider,
                  "groups": json.loads(json.dumps(v["groups"])), "loginRequired": True},
     }
 
@@ -190,6 +226,31 @@ def client_secret_doc(secret: str) -> dict:
             "stringData": {CLIENT_SECRET_REF["key"]: secret}}
 
 
+def with_chart_extra_config(docs: list, values: dict) -> list:
+    """The render as netbox-chart 8.3.61 makes it with one more `extraConfig` entry `{values: VALUES}`
+    (compare the fixture v8.3.61-chartdocs-sso.yaml): entry i (after those the render has) is the key
+    `extra-<i>.yaml` of the NetBox ConfigMap, in the volume `extra-config-<i>` that takes that one item,
+    mounted at /run/config/extra/<i> in the NetBox Deployments (the e2e runs only the web container)."""
+    docs = json.loads(json.dumps(docs))
+    workloads = [d for d in docs if d.get("kind") == "Deployment" and
+                 d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component") in
+                 ("netbox", "worker", "housekeeping")]
+    i = max((sum(v["name"].startswith("extra-config-") for v in w["spec"]["template"]["spec"].get("volumes") or [])
+             for w in workloads), default=0)
+    cms = [d for d in docs if d.get("kind") == "ConfigMap" and "netbox.yaml" in (d.get("data") or {})]
+    assert len(cms) == 1, "expected one NetBox ConfigMap in the render"
+    cms[0]["data"][f"extra-{i}.yaml"] = yaml.safe_dump(values)
+    for w in workloads:
+        pod = w["spec"]["template"]["spec"]
+        pod.setdefault("volumes", []).append({"name": f"extra-config-{i}", "configMap": {
+            "name": cms[0]["metadata"]["name"], "items": [{"key": f"extra-{i}.yaml", "path": f"extra-{i}.yaml"}]}})
+        for c in pod["containers"]:
+            if c["name"].startswith("netbox"):
+                c.setdefault("volumeMounts", []).append(
+                    {"name": f"extra-config-{i}", "mountPath": f"/run/config/extra/{i}", "readOnly": True})
+    return docs
+
+
 # ---------------------------------------------------------------------------------------------- NetBox pod
 
 
@@ -197,26 +258,36 @@ def site_packages() -> Path:
     return Path(sysconfig.get_paths(vars={"base": str(VENV), "platbase": str(VENV)})["purelib"])
 
 
-def install_image_shim() -> None:
-    """What the NetBox container image provides and a pip install does not (see shim/README.md):
-    its `netbox` package directory is /opt/netbox/netbox/netbox/, so a module mounted there is
-    importable as netbox.<module>; and it loads /etc/netbox/config/configuration.py."""
-    link = site_packages() / "netbox" / "netbox_sso"
+def netbox_package_dir() -> Path:
+    """The directory of NetBox's `netbox` package: in the source tree, or in this virtualenv."""
+    return NETBOX_TREE / "netbox" / "netbox" if NETBOX_TREE else site_packages() / "netbox"
+
+
+def _shim_link(link: Path, target: str, directory: bool = False) -> None:
     if not link.is_symlink():
         if link.exists():
             raise RuntimeError(f"{link} exists and is not the e2e shim's symlink")
-        link.symlink_to("/opt/netbox/netbox/netbox/netbox_sso", target_is_directory=True)
+        link.symlink_to(target, target_is_directory=directory)
+
+
+def install_image_shim() -> None:
+    """What the NetBox container image provides and a pip install or a source tree does not (see
+    shim/README.md): its `netbox` package directory is /opt/netbox/netbox/netbox/, so a module mounted
+    there is importable as netbox.<module>; and it loads /etc/netbox/config/configuration.py."""
+    _shim_link(netbox_package_dir() / "netbox_sso", "/opt/netbox/netbox/netbox/netbox_sso", directory=True)
+    if NETBOX_TREE:
+        # A source tree imports netbox.configuration (NETBOX_CONFIGURATION's default), as the image does.
+        _shim_link(netbox_package_dir() / "configuration.py", "/etc/netbox/config/configuration.py")
+        return
     conf = RUN / "netbox-root" / "conf"
     conf.mkdir(parents=True, exist_ok=True)
-    cfg = conf / "configuration.py"
-    if not cfg.is_symlink():
-        cfg.symlink_to("/etc/netbox/config/configuration.py")
+    _shim_link(conf / "configuration.py", "/etc/netbox/config/configuration.py")
 
 
 def remove_image_shim() -> None:
-    link = site_packages() / "netbox" / "netbox_sso"
-    if link.is_symlink():
-        link.unlink()
+    for link in (netbox_package_dir() / "netbox_sso", netbox_package_dir() / "configuration.py"):
+        if link.is_symlink():
+            link.unlink()
 
 
 @dataclass
@@ -238,8 +309,10 @@ class NetBoxPod:
     def manage(self, *args: str, extra_env: dict | None = None, timeout: int = 900) -> str:
         env = self.process_env()
         env.update(extra_env or {})
-        p = subprocess.run([str(VENV / "bin" / "netbox"), *args], env=env, capture_output=True, text=True,
-                           timeout=timeout, cwd=str(RUN))
+        # The image runs manage.py of its tree; the PyPI package installs it as the `netbox` command.
+        cmd = [str(VENV / "bin" / "python"), str(NETBOX_TREE / "netbox" / "manage.py")] if NETBOX_TREE \
+            else [str(VENV / "bin" / "netbox")]
+        p = subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=str(RUN))
         if p.returncode != 0:
             raise RuntimeError(f"netbox {' '.join(args)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
         return p.stdout
@@ -281,6 +354,12 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
     POD.stop()
     LOGS.mkdir(parents=True, exist_ok=True)
     public_key = kc.realm_public_key() if VARIANTS[variant]["provider"]["type"] == "keycloak" else None
+    fixture = FIXTURE
+    if VARIANTS[variant].get("extraConfig"):
+        fixture = RUN / f"chart-render-{variant}.yaml"
+        fixture.write_text(yaml.safe_dump_all(
+            with_chart_extra_config([d for d in yaml.safe_load_all(FIXTURE.read_text()) if d],
+                                    VARIANTS[variant]["extraConfig"]), sort_keys=False))
     cfg_path = RUN / f"netbox-sso-{variant}.yaml"
     cfg_path.write_text(yaml.safe_dump(config_for(variant, public_key), sort_keys=False))
 
@@ -291,7 +370,7 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
     secret_path.write_text(yaml.safe_dump(client_secret_doc(secret)))
 
     render = RUN / f"render-{variant}.yaml"
-    render.write_bytes(run_binary("--config", str(cfg_path), str(FIXTURE)))
+    render.write_bytes(run_binary("--config", str(cfg_path), str(fixture)))
     POD.render = render
 
     record = RUN / "layout-record.json"
@@ -332,12 +411,14 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
         POD.migrated = True
 
     POD.variant = variant
-    POD.log_path = LOGS / f"netbox-{variant}.log"
+    POD.log_path = LOGS / f"netbox-{NETBOX_VERSION}-{variant}.log"
     logf = open(POD.log_path, "ab")
     with timed(f"netbox start ({variant})"):
         POD.proc = subprocess.Popen(
             [str(VENV / "bin" / "gunicorn"), "--bind", f"{BIND}:{NETBOX_PORT}", "--workers", "2", "--threads", "4",
-             "--timeout", "120", "--graceful-timeout", "5", "--preload", "--pythonpath", str(E2E_DIR / "shim"), "--access-logfile", "-",
+             "--timeout", "120", "--graceful-timeout", "5", "--preload", "--pythonpath",
+             ",".join([str(E2E_DIR / "shim"), *([str(NETBOX_TREE / "netbox")] if NETBOX_TREE else [])]),
+             "--access-logfile", "-",
              "netbox_image_wsgi:application"],
             env=POD.process_env(), stdout=logf, stderr=subprocess.STDOUT, cwd=str(RUN), start_new_session=True)
         (RUN / "netbox.pid").write_text(str(POD.proc.pid))  # run.sh ends it should this process die first
@@ -370,9 +451,8 @@ def db_snapshot_path() -> Path | None:
     cache = os.environ.get("E2E_DB_CACHE", "/var/cache/netbox-sso-e2e")
     if cache == "off":
         return None
-    from importlib.metadata import version
     pg = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout.split()[-1].split(".")[0]
-    return Path(cache) / f"netbox-{version('netbox')}-pg{pg}.dump"
+    return Path(cache) / f"netbox-{netbox_version()}-pg{pg}.dump"
 
 
 def pg_tool(tool: str, *args: str) -> None:
@@ -394,11 +474,13 @@ def teardown() -> None:
 
 @dataclass
 class Login:
-    ok: bool
-    status: int
-    url: str
+    ok: bool                 # NetBox then serves the profile page of a logged-in user
+    status: int              # HTTP status of the last page of the login (where NetBox sent the browser)
+    url: str                 # and its URL
     body: str
     session: requests.Session
+    authorize_url: str = ""  # Keycloak's authorization request, as NetBox built it (redirect_uri, state, ...)
+    user: str | None = None  # the NetBox user the profile page names (data-netbox-user-name), if logged in
 
 
 _return_ok_secure = http.cookiejar.DefaultCookiePolicy.return_ok_secure
@@ -417,37 +499,121 @@ def _loopback_is_secure(self, cookie, request):
 http.cookiejar.DefaultCookiePolicy.return_ok_secure = _loopback_is_secure
 
 
-def browser_session() -> requests.Session:
-    return requests.Session()
+class BrowserSession(requests.Session):
+    """A requests session that sends what a browser sends with a form post: Origin and Referer (Django's
+    CSRF check compares them with the site when the request is https), and trusts the TLS proxy's
+    self-signed certificate."""
+
+    def __init__(self):
+        super().__init__()
+        if Path(TLS_CA).exists():
+            self.verify = TLS_CA
+        self.last_url: str | None = None
+
+    def request(self, method, url, *args, **kwargs):
+        if method.upper() == "POST" and self.last_url:
+            page = urlparse(self.last_url)
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Referer", self.last_url)
+            headers.setdefault("Origin", f"{page.scheme}://{page.netloc}")
+            kwargs["headers"] = headers
+        # per request: requests lets REQUESTS_CA_BUNDLE from the environment win over a session's verify
+        kwargs.setdefault("verify", self.verify)
+        r = super().request(method, url, *args, **kwargs)
+        self.last_url = r.url
+        return r
 
 
-def login(backend: str, username: str, password: str | None = None) -> Login:
-    """Log in the way a browser does: NetBox's login page has a form per SSO backend that POSTs (with
-    its CSRF token) to /oauth/begin/<backend>/, which redirects to Keycloak's login form; that form is
-    posted with the user's credentials, and Keycloak redirects back to /oauth/complete/<backend>/.
-    ok: NetBox then serves the user's profile page."""
-    s = browser_session()
-    # next=/user/profile/: land there, not on the dashboard, whose news widget would reach out to the internet
-    page = s.get(f"{NETBOX}/login/", params={"next": "/user/profile/"}, timeout=60)
-    forms = {}
-    for action, inner in re.findall(r'<form action="(/oauth/begin/[^"]*)" method="post"[^>]*>(.*?)</form>', page.text, re.S):
+def browser_session() -> BrowserSession:
+    return BrowserSession()
+
+
+def sso_buttons(body: str) -> dict[str, tuple[str, str, dict]]:
+    """The SSO buttons of a NetBox login page: backend -> (method, URL path with query, form fields).
+    NetBox 4.4 to 4.6 show a link (GET /oauth/login/<backend>/?next=...); 4.7 a form that POSTs to
+    /oauth/begin/<backend>/ with its CSRF token."""
+    buttons = {}
+    for action, inner in re.findall(r'<form action="(/oauth/[^"]*)" method="post"[^>]*>(.*?)</form>', body, re.S):
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', inner))
-        forms[html.unescape(action).split("?")[0]] = {k: html.unescape(v) for k, v in fields.items()}
-    fields = forms.get(f"/oauth/begin/{backend}/")
-    if fields is None:
-        raise AssertionError(f"NetBox's login page has no button for backend {backend!r} (forms: {sorted(forms)})")
-    r = s.post(f"{NETBOX}/oauth/begin/{backend}/", data=fields, timeout=60)
+        url = html.unescape(action)
+        buttons[url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]] = (
+            "POST", url, {k: html.unescape(v) for k, v in fields.items()})
+    for href in re.findall(r'<a href="(/oauth/login/[^"]*)"', body):
+        url = html.unescape(href)
+        buttons[url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]] = ("GET", url, {})
+    return buttons
+
+
+def page_user(body: str) -> str | None:
+    """The logged-in user a NetBox page names (its <html data-netbox-user-name=...>), None if none."""
+    m = re.search(r'data-netbox-user-name="([^"]*)"', body)
+    return html.unescape(m.group(1)) if m else None
+
+
+def start_sso(s: requests.Session, backend: str, base: str = NETBOX, page: str | None = None) -> requests.Response:
+    """Press the SSO button of NetBox's login page (fetched now, or the body `page` of one fetched
+    earlier: a stale tab) and follow the redirects to Keycloak."""
+    if page is None:
+        # next=/user/profile/: land there, not on the dashboard, whose news widget would reach out to the internet
+        page = s.get(f"{base}/login/", params={"next": "/user/profile/"}, timeout=60).text
+    buttons = sso_buttons(page)
+    if backend not in buttons:
+        raise AssertionError(f"NetBox's login page has no button for backend {backend!r} (buttons: {sorted(buttons)})")
+    method, url, fields = buttons[backend]
+    if method == "POST":
+        return s.post(urljoin(base, url), data=fields, timeout=60)
+    return s.get(urljoin(base, url), timeout=60)
+
+
+def keycloak_form_login(s: requests.Session, r: requests.Response, username: str, password: str) -> requests.Response:
+    """Fill in Keycloak's login form (the page `r`) and follow the redirects back to NetBox."""
     if not r.url.startswith(KC):
-        raise AssertionError(f"/oauth/begin/{backend}/ did not lead to Keycloak but to {r.url} ({r.status_code}): {r.text[:300]}")
+        raise AssertionError(f"starting SSO did not lead to Keycloak but to {r.url} ({r.status_code}): {r.text[:300]}")
     m = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', r.text) or \
         re.search(r'<form[^>]*action="([^"]+)"[^>]*id="kc-form-login"', r.text)
     if not m:
         raise AssertionError(f"no Keycloak login form at {r.url}: {r.text[:500]}")
-    r = s.post(urljoin(r.url, html.unescape(m.group(1))),
-               data={"username": username, "password": password or PASSWORDS[username], "credentialId": ""},
-               timeout=120)
-    profile = s.get(f"{NETBOX}/user/profile/", allow_redirects=False, timeout=60)
-    return Login(ok=profile.status_code == 200, status=r.status_code, url=r.url, body=r.text, session=s)
+    return s.post(urljoin(r.url, html.unescape(m.group(1))),
+                  data={"username": username, "password": password, "credentialId": ""}, timeout=120)
+
+
+def finish(s: requests.Session, r: requests.Response, authorize_url: str, base: str = NETBOX) -> Login:
+    profile = s.get(f"{base}/user/profile/", allow_redirects=False, timeout=60)
+    return Login(ok=profile.status_code == 200, status=r.status_code, url=r.url, body=r.text, session=s,
+                 authorize_url=authorize_url, user=page_user(profile.text) if profile.status_code == 200 else None)
+
+
+def login(backend: str, username: str, password: str | None = None, base: str = NETBOX,
+          session: requests.Session | None = None, page: str | None = None) -> Login:
+    """Log in the way a browser does: the SSO button of NetBox's login page (a link on NetBox 4.4, a form
+    with its CSRF token on 4.7) leads to Keycloak's login form; that form is posted with the user's
+    credentials, and Keycloak redirects back to /oauth/complete/<backend>/.
+    ok: NetBox then serves the user's profile page. `session`: go on in that browser (cookies);
+    `page`: press the button on that earlier login page (a stale tab)."""
+    s = session or browser_session()
+    r = start_sso(s, backend, base, page)
+    authorize_url = r.url
+    r = keycloak_form_login(s, r, username, password or PASSWORDS[username])
+    return finish(s, r, authorize_url, base)
+
+
+def local_login(username: str, password: str, base: str = NETBOX, session: requests.Session | None = None
+                ) -> requests.Session:
+    """Log in with NetBox's own username/password form, as the chart's superuser does."""
+    s = session or browser_session()
+    page = s.get(f"{base}/login/", params={"next": "/user/profile/"}, timeout=60)
+    forms = [(a, f) for a, f in re.findall(r'<form[^>]*action="([^"]*)"[^>]*method="post"[^>]*>(.*?)</form>',
+                                           page.text, re.S) if 'name="password"' in f]
+    if not forms:
+        raise AssertionError(f"NetBox's login page has no password form: {page.text[:500]}")
+    action, inner = forms[0]
+    fields = {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', inner)}
+    fields.update(username=username, password=password)
+    r = s.post(urljoin(page.url, html.unescape(action) or page.url), data=fields, timeout=60)
+    who = page_user(s.get(f"{base}/user/profile/", timeout=60).text)
+    if who != username:
+        raise AssertionError(f"local login of {username} failed ({r.status_code} {r.url})")
+    return s
 
 
 def page_messages(body: str) -> list[str]:
@@ -502,11 +668,76 @@ def usernames() -> list[str]:
         return [r[0] for r in cur.fetchall()]
 
 
+def netbox_version() -> str:
+    """The version NetBox reports: netbox/release.yaml of its tree (as NetBox reads it), or the package's."""
+    if NETBOX_TREE:
+        return yaml.safe_load((NETBOX_TREE / "netbox" / "release.yaml").read_text())["version"]
+    from importlib.metadata import version
+    return version("netbox")
+
+
 def versions() -> dict:
     from importlib.metadata import version
     kc_version = (WORK / f"keycloak-{os.environ.get('KEYCLOAK_VERSION', '')}" / "version.txt")
     kc = os.environ.get("KEYCLOAK_VERSION", "?")
     if kc_version.exists():  # "Keycloak - Version 26.7.3"
         kc = kc_version.read_text().strip().rsplit(" ", 1)[-1]
-    return {"NetBox": version("netbox"), "Keycloak": kc, "social-auth-core": version("social-auth-core"),
-            "social-auth-app-django": version("social-auth-app-django"), "Django": version("django")}
+    return {"NetBox": netbox_version(), "Keycloak": kc, "social-auth-core": version("social-auth-core"),
+            "social-auth-app-django": version("social-auth-app-django"), "Django": version("django"),
+            "Python": sys.version.split()[0]}
+
+
+def social_links(provider: str | None = None, uid: str | None = None, user_id: int | None = None
+                 ) -> list[tuple[str, str, str]]:
+    """Rows of social_auth_usersocialauth (the links from an identity-provider account to a NetBox user),
+    as (provider, uid, NetBox username), filtered by whichever of provider, uid and user_id are given."""
+    where, args = [], []
+    for column, value in (("s.provider", provider), ("s.uid", uid), ("s.user_id", user_id)):
+        if value is not None:
+            where.append(f"{column} = %s")
+            args.append(value)
+    with db_connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT s.provider, s.uid, u.username FROM social_auth_usersocialauth s "
+                    "JOIN users_user u ON u.id = s.user_id" + (" WHERE " + " AND ".join(where) if where else "") +
+                    " ORDER BY s.id", args)
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def local_user(username: str) -> NetBoxUser | None:
+    """A NetBox user by username (local accounts too), with flags and NetBox groups."""
+    with db_connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'users_user'")
+        has_staff = "is_staff" in {r[0] for r in cur.fetchall()}
+        cur.execute("SELECT id, username, is_superuser, " + ("is_staff" if has_staff else "NULL") + ", is_active "
+                    "FROM users_user WHERE username = %s", (username,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        cur.execute("SELECT g.name FROM users_user_groups ug JOIN users_group g ON g.id = ug.group_id "
+                    "WHERE ug.user_id = %s ORDER BY g.name", (row[0],))
+        return NetBoxUser(*row, groups=[r[0] for r in cur.fetchall()])
+
+
+# What a refusal page must not show (issue: before NetBox 4.6.3 a refused login was a 500 page with the
+# exception's text, the config field names, file paths and the NetBox and Python versions).
+INTERNAL_DETAIL = ("Traceback", "Server Error", "AuthForbidden", "AuthFailed", "AuthException", "social_core",
+                   "netbox_sso", "netbox-sso", "spec.provider", "spec.groups", "Python version", "/opt/netbox",
+                   ".py\"", "site-packages")
+
+
+def refusal_page_problems(result: Login) -> list[str]:
+    """What is wrong with the page a refused or failed SSO login ends on, as the user sees it: it must be
+    NetBox's login page (its SSO button there, HTTP status below 500) with a short human message, and no
+    internal detail. An empty list: nothing wrong."""
+    problems = []
+    if result.status >= 500:
+        title = re.search(r"<title>(.*?)</title>", result.body, re.S)
+        problems.append(f"HTTP {result.status} ({title.group(1).strip() if title else 'no title'}) at {result.url}")
+    if urlparse(result.url).path != "/login/" or not sso_buttons(result.body):
+        problems.append(f"not the login page: {result.url}")
+    messages = page_messages(result.body)
+    if not messages:
+        problems.append("no message on the page")
+    problems += [f"message longer than 200 characters: {m[:80]}..." for m in messages if len(m) > 200]
+    problems += [f"the page shows {marker!r}" for marker in INTERNAL_DETAIL if marker in result.body]
+    return problems

@@ -73,7 +73,8 @@ start_keycloak() {
     setsid "$KEYCLOAK_HOME/bin/kc.sh" start-dev --http-host="$BIND" --http-port="$KEYCLOAK_PORT" \
     --import-realm --log-console-output=default >"$LOGS/keycloak.log" 2>&1 </dev/null &
   echo $! >"$RUN/keycloak.pid"
-  wait_for keycloak 300 curl -sf "http://$BIND:$KEYCLOAK_PORT/realms/$REALM/.well-known/openid-configuration" || {
+  # generous: a first start builds Keycloak (Quarkus), minutes on a busy 2-core machine
+  wait_for keycloak 900 curl -sf "http://$BIND:$KEYCLOAK_PORT/realms/$REALM/.well-known/openid-configuration" || {
     tail -n 30 "$LOGS/keycloak.log"; return 1; }
   echo "keycloak answered after $((SECONDS - t0))s"
 }
@@ -94,4 +95,53 @@ stop_netbox() {
     wait_for "netbox to stop" 15 sh -c "! kill -0 $pid" || kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$RUN/netbox.pid"
+}
+
+# start_tls_proxy: nginx (Debian's) on $BIND:$TLS_PORT terminating TLS for https://$TLS_HOST:$TLS_PORT and
+# passing requests to NetBox on $BIND:$NETBOX_PORT, as an ingress controller does: Host kept,
+# X-Forwarded-For/-Proto set. The certificate is self-signed, made here for this run (its own trust anchor:
+# $RUN/tls/cert.pem).
+start_tls_proxy() {
+  port_free "$TLS_PORT" || { echo "port $TLS_PORT is taken"; return 1; }
+  local d=$RUN/tls
+  rm -rf "$d" && mkdir -p "$d/tmp"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$TLS_HOST" \
+    -addext "subjectAltName=DNS:$TLS_HOST" -keyout "$d/key.pem" -out "$d/cert.pem" 2>&1
+  chmod 600 "$d/key.pem"
+  cat >"$d/nginx.conf" <<CONF
+user root;  # the workers write proxy buffers into the run dir
+pid $d/nginx.pid;
+error_log $LOGS/nginx-error.log info;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+  access_log $LOGS/nginx-access.log;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  fastcgi_temp_path $d/tmp/fastcgi;
+  uwsgi_temp_path $d/tmp/uwsgi;
+  scgi_temp_path $d/tmp/scgi;
+  server {
+    listen $BIND:$TLS_PORT ssl;
+    server_name $TLS_HOST;
+    ssl_certificate $d/cert.pem;
+    ssl_certificate_key $d/key.pem;
+    location / {
+      proxy_pass http://$BIND:$NETBOX_PORT;
+      proxy_set_header Host \$http_host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_read_timeout 120s;
+    }
+  }
+}
+CONF
+  nginx -e "$LOGS/nginx-error.log" -t -c "$d/nginx.conf" && nginx -e "$LOGS/nginx-error.log" -c "$d/nginx.conf"
+  wait_for nginx 20 test -s "$d/nginx.pid"
+}
+stop_tls_proxy() {
+  local pid
+  pid=$(cat "$RUN/tls/nginx.pid" 2>/dev/null) || return 0
+  kill -QUIT "$pid" 2>/dev/null || true
+  wait_for "nginx to stop" 20 sh -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
 }

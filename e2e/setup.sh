@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the e2e run needs, as root, on a Debian 12 machine that has Go, Python, a JDK with
 # Maven and Node.js: PostgreSQL, Redis and Chromium from Debian, Keycloak from Maven Central,
-# NetBox from PyPI (in a virtualenv), playwright-core from npm. Idempotent and quiet; loud on failure.
+# NetBox 4.7 from PyPI and 4.4 from its source archive (each in a virtualenv), playwright-core from npm. Idempotent and quiet; loud on failure.
 # Times of each step go to $WORK/timings.txt.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,15 +28,52 @@ install_apt() {
   return 0
 }
 
-install_python() {
-  local py stamp
-  py=$(find_python) || { echo "no Python >= 3.12 found (NetBox $NETBOX_VERSION needs one)"; return 1; }
-  stamp="$VENV/.e2e-$( (echo "$py"; cat "$E2E_DIR/requirements.txt") | sha256sum | cut -c1-16)"
+# install_netbox VERSION: the virtualenv of one NetBox version (and, for a version run from source, its tree).
+# Skipped when a stamp of the same inputs (Python, requirements) is there.
+install_netbox() {
+  local version=$1 py stamp venv tree reqs
+  venv=$(venv_for "$version") tree=$(tree_for "$version")
+  py=$(find_python "$version") || { echo "no Python that NetBox $version supports was found"; return 1; }
+  if [ -n "$tree" ]; then
+    unpack_netbox_source "$version" "$tree" || return 1
+    reqs=("$tree/requirements.txt" "$E2E_DIR/requirements-tests.txt")
+  else
+    reqs=("$E2E_DIR/requirements.txt" "$E2E_DIR/requirements-tests.txt")
+  fi
+  stamp="$venv/.e2e-$( (echo "$py"; cat "${reqs[@]}") | sha256sum | cut -c1-16)"
   [ -e "$stamp" ] && return 0
-  rm -rf "$VENV"
-  "$py" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$E2E_DIR/requirements.txt"
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+  local args=() r
+  for r in "${reqs[@]}"; do args+=(-r "$r"); done
+  "$venv/bin/pip" install -q --disable-pip-version-check "${args[@]}"
   touch "$stamp"
+}
+
+# unpack_netbox_source VERSION TREE: NetBox from the source archive (checked against its sha256) into TREE,
+# plus the one data file the archive leaves out (extras/data/un_locode.py), taken from the netbox wheel on
+# PyPI that carries the same file (checked by its git blob id). The archive is read, never changed.
+unpack_netbox_source() {
+  local version=$1 tree=$2
+  [ -e "$tree/.e2e-unpacked" ] && return 0
+  [ -f "$NETBOX_SRC_ARCHIVE" ] || { echo "no NetBox $version source at $NETBOX_SRC_ARCHIVE (set E2E_NETBOX_SRC)"; return 1; }
+  echo "$NETBOX_SRC_SHA256  $NETBOX_SRC_ARCHIVE" | sha256sum -c --quiet - || {
+    echo "$NETBOX_SRC_ARCHIVE is not the NetBox $version archive this run expects"; return 1; }
+  rm -rf "$tree" "$tree.tmp" && mkdir -p "$tree.tmp"
+  tar -xzf "$NETBOX_SRC_ARCHIVE" -C "$tree.tmp" --strip-components=1
+  [ "$(sed -n 's/^version: "\(.*\)"$/\1/p' "$tree.tmp/netbox/release.yaml")" = "$version" ] || {
+    echo "$NETBOX_SRC_ARCHIVE holds no NetBox $version (netbox/release.yaml)"; return 1; }
+  local wheel=$WORK/dl/wheels data=$tree.tmp/netbox/extras/data/un_locode.py
+  if [ ! -f "$data" ]; then
+    mkdir -p "$wheel"
+    ls "$wheel"/netbox-"$NETBOX_VERSION"-*.whl >/dev/null 2>&1 ||
+      "$(find_python "$NETBOX_VERSION")" -m pip download -q --disable-pip-version-check --no-deps \
+        -d "$wheel" "netbox==$NETBOX_VERSION"
+    unzip -q -o -j "$wheel"/netbox-"$NETBOX_VERSION"-*.whl extras/data/un_locode.py -d "$tree.tmp/netbox/extras/data/"
+    [ "$(git hash-object "$data")" = "$UN_LOCODE_BLOB" ] || { echo "un_locode.py from the netbox $NETBOX_VERSION wheel is not blob $UN_LOCODE_BLOB"; return 1; }
+  fi
+  touch "$tree.tmp/.e2e-unpacked"
+  mv "$tree.tmp" "$tree"
 }
 
 install_keycloak() {
@@ -62,6 +99,6 @@ install_playwright() {
 }
 
 step setup-apt install_apt
-step setup-python-netbox install_python
+for v in $NETBOX_VERSIONS; do step "setup-netbox-$v" install_netbox "$v"; done
 step setup-keycloak install_keycloak
 step setup-playwright install_playwright

@@ -12,7 +12,7 @@ def test_browser_login_and_user_menu_screenshot(kc):
     # paul (Keycloak group /org/admin, a superuser through path matching) logged in over oidc before
     account = harness.netbox_user("oidc", kc.user_id("paul"))
     assert account is not None and account.is_superuser
-    shot = os.environ.get("E2E_SCREENSHOT", str(harness.RUN / "netbox-user-menu.png"))
+    shot = os.environ.get("E2E_SCREENSHOT", str(harness.RUN / f"netbox-user-menu-{harness.NETBOX_VERSION}.png"))
     node_dir = harness.WORK / "node" / "node_modules"
     env = dict(os.environ, NODE_PATH=str(node_dir))
     # ESM resolves packages from the script's directory upwards, not NODE_PATH: run a copy beside node_modules.

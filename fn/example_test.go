@@ -38,5 +38,6 @@ spec:
 	// SOCIAL_AUTH_OIDC_OIDC_ENDPOINT: "https://sso.example.com/realms/acme"
 	// SOCIAL_AUTH_OIDC_SCOPE: [openid, profile, email]
 	// SOCIAL_AUTH_OIDC_ID_KEY: sub
+	// SOCIAL_AUTH_OIDC_JWT_LEEWAY: 60
 	//   superuser_groups: [administrator]
 }

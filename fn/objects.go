@@ -36,12 +36,14 @@ type plan struct {
 	labels       map[string]string
 	helmFilename string // Helm 4 postrender-filename for added objects, when the input carries them
 	mountList    []mount
+	syncJob      *yaml.RNode // the sync CronJob, when spec.sync asks for one (see sync.go)
 }
 
-func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, helm4 bool) (*plan, error) {
+// newPlan plans the objects, named name, and mounts for one instance.
+func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, name string, helm4 bool) (*plan, error) {
 	p := &plan{
 		settings:  Settings(cfg),
-		configMap: objectName(chartConfigMap.GetName()),
+		configMap: name,
 		namespace: chartConfigMap.GetNamespace(),
 		labels:    rel.Labels,
 	}
@@ -91,10 +93,16 @@ func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, helm4
 }
 
 func (p *plan) newObject(apiVersion, kind string) (*yaml.RNode, error) {
+	return p.newObjectNamed(p.configMap, apiVersion, kind)
+}
+
+// newObjectNamed starts an object netbox-sso adds: its name, the release's namespace and labels, and the
+// annotation that marks it as netbox-sso's.
+func (p *plan) newObjectNamed(name, apiVersion, kind string) (*yaml.RNode, error) {
 	n := yaml.NewMapRNode(nil)
 	n.SetApiVersion(apiVersion)
 	n.SetKind(kind)
-	if err := n.SetName(p.configMap); err != nil {
+	if err := n.SetName(name); err != nil {
 		return nil, err
 	}
 	if p.namespace != "" {
@@ -109,7 +117,7 @@ func (p *plan) newObject(apiVersion, kind string) (*yaml.RNode, error) {
 	}
 	annotations := map[string]string{managedAnnotation: "true"}
 	if p.helmFilename != "" {
-		annotations[helmFilenameAnnotation] = p.helmFilename
+		annotations[helmFilenameAnnotation] = "netbox-sso/" + name + ".yaml"
 	}
 	if err := n.SetAnnotations(annotations); err != nil {
 		return nil, err

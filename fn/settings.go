@@ -2,6 +2,7 @@ package fn
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -22,7 +23,8 @@ const (
 )
 
 // Pipeline is SOCIAL_AUTH_PIPELINE: NetBox's default steps, with the allow-list check before any account is
-// looked up or created, and the role sync after the user's details are saved.
+// looked up or created, the account check (only the identity's own account, bound to its subject) before the
+// identity is linked to an account, and the role sync after the user's details are saved.
 var Pipeline = []string{
 	"social_core.pipeline.social_auth.social_details",
 	"social_core.pipeline.social_auth.social_uid",
@@ -31,6 +33,7 @@ var Pipeline = []string{
 	"social_core.pipeline.social_auth.social_user",
 	"social_core.pipeline.user.get_username",
 	"social_core.pipeline.user.create_user",
+	moduleImport + ".pipeline.check_account",
 	"social_core.pipeline.social_auth.associate_user",
 	"netbox.authentication.user_default_groups_handler",
 	"social_core.pipeline.social_auth.load_extra_data",
@@ -75,8 +78,15 @@ func Settings(cfg *config.Config) string {
 	}
 	m.add(b.prefix+"SCOPE", p.Scopes)
 	m.add(b.prefix+"ID_KEY", p.UserIDClaim)
+	m.add(b.prefix+"JWT_LEEWAY", *p.ClockSkewSeconds) // social-core's tolerance for exp/iat/nbf, in seconds
 	if strings.HasPrefix(s.NetBoxURL, "https://") {
 		m.add("SOCIAL_AUTH_REDIRECT_IS_HTTPS", true)
+	}
+	if u := LogoutRedirectURL(cfg); u != "" {
+		m.add("LOGOUT_REDIRECT_URL", u)
+	}
+	if s.SessionMaxAgeSeconds > 0 {
+		m.add("SOCIAL_AUTH_MAX_SESSION_LENGTH", s.SessionMaxAgeSeconds)
 	}
 	m.add("SOCIAL_AUTH_BACKEND_ATTRS", newMap().add(b.name, []any{p.ButtonLabel, nil}))
 	m.add("SOCIAL_AUTH_PIPELINE", Pipeline)
@@ -86,10 +96,11 @@ func Settings(cfg *config.Config) string {
 	for _, gm := range g.NetBoxGroups {
 		mappings = append(mappings, newMap().add("from", gm.From).add("to", gm.To))
 	}
-	m.add("SOCIAL_AUTH_NETBOX_SSO", newMap().
+	sso := newMap().
 		add("client_secret_file", secretDir+"/"+secretFileName).
-		add("user_id_claim", p.UserIDClaim).
-		add("groups_claim", g.Claim).
+		add("user_id_claim", p.UserIDClaim)
+	addGroupSources(sso, g.Sources())
+	m.add("SOCIAL_AUTH_NETBOX_SSO", sso.
 		add("group_match", g.Match).
 		add("superuser_groups", nonNil(g.Superuser)).
 		add("staff_groups", nonNil(g.Staff)).
@@ -97,11 +108,30 @@ func Settings(cfg *config.Config) string {
 		add("netbox_groups", mappings).
 		add("prune_groups", *g.Prune))
 
+	if s.Sync != nil {
+		m.add("SOCIAL_AUTH_NETBOX_SSO_SYNC", syncSettings(cfg))
+	}
+
 	out, err := yaml.String(m.node(), yaml.Trim)
 	if err != nil {
 		panic("settings cannot be encoded: " + err.Error()) // only strings, bools and lists of them go in
 	}
 	return "# Written by netbox-sso. Do not edit: change the NetBoxSSO config and render again.\n" + out + "\n"
+}
+
+// addGroupSources tells the login module where the names are. One top-level claim of group names, which is every
+// config written before groups.claims, stays groups_claim as it always was; anything else is group_sources, a list
+// of {claim: [keys from the top], kind: groups | roles}.
+func addGroupSources(m *orderedMap, sources []config.Source) {
+	if len(sources) == 1 && len(sources[0].Path) == 1 && sources[0].Kind == config.KindGroups {
+		m.add("groups_claim", sources[0].Path[0])
+		return
+	}
+	list := make([]any, len(sources))
+	for i, s := range sources {
+		list[i] = newMap().add("claim", []string(s.Path)).add("kind", s.Kind)
+	}
+	m.add("group_sources", list)
 }
 
 func nonNil(s []string) []string {
@@ -134,6 +164,8 @@ func toNode(v any) *yaml.Node {
 		return t.n
 	case string:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t, Style: scalarStyle(t)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(t)}
 	case bool:
 		if t {
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}
@@ -182,4 +214,16 @@ func scalarStyle(s string) yaml.Style {
 		return 0
 	}
 	return yaml.DoubleQuotedStyle
+}
+
+// settingKeys are the top-level names of a settings file Settings wrote.
+func settingKeys(settings string) map[string]bool {
+	keys := map[string]bool{}
+	if n, err := yaml.Parse(settings); err == nil {
+		fields, _ := n.Fields()
+		for _, f := range fields {
+			keys[f] = true
+		}
+	}
+	return keys
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netbox-sso/netbox-sso/config"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -25,12 +26,85 @@ var remoteAuthValues = []struct {
 	{"REMOTE_AUTH_STAFF_USERS", "remoteAuth.staffUsers", isEmpty},
 	{"REMOTE_AUTH_AUTO_CREATE_USER", "remoteAuth.autoCreateUser", isFalse},
 	{"REMOTE_AUTH_AUTO_CREATE_GROUPS", "remoteAuth.autoCreateGroups", isFalse},
+	// Read by NetBox's RemoteUserBackend (header logins) only; the social pipeline grants no permissions.
+	{"REMOTE_AUTH_DEFAULT_PERMISSIONS", "remoteAuth.defaultPermissions", isEmpty},
+}
+
+// defaultGroupConflicts reports the groups of remoteAuth.defaultGroups (REMOTE_AUTH_DEFAULT_GROUPS, which NetBox's
+// user_default_groups_handler adds to every SSO user at every login) that spec.groups.netboxGroups also maps to
+// while prune is on. Pruning would take such a group away again at every login; the login module leaves default
+// groups alone instead, so the mapping never takes the group away from anyone.
+func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []string {
+	if groups.Prune == nil || !*groups.Prune || len(groups.NetBoxGroups) == 0 {
+		return nil
+	}
+	data, _ := cm.Pipe(yaml.Lookup("data"))
+	if data == nil {
+		return nil
+	}
+	netbox := parseSettings(data, "netbox.yaml")
+	if netbox == nil {
+		return nil
+	}
+	defaults, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_DEFAULT_GROUPS"))
+	if defaults == nil || defaults.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	isDefault := map[string]bool{}
+	for _, item := range defaults.YNode().Content {
+		if item.Kind == yaml.ScalarNode {
+			isDefault[item.Value] = true
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i, m := range groups.NetBoxGroups {
+		for _, to := range m.To {
+			if !isDefault[to] || seen[to] {
+				continue
+			}
+			seen[to] = true
+			out = append(out, fmt.Sprintf(
+				"%s: remoteAuth.defaultGroups lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
+					"NetBox adds default groups to every SSO user at every login, so the login module never prunes %q; "+
+					"remove it from remoteAuth.defaultGroups or from spec.groups.netboxGroups[%d].to",
+				describe(cmIndex, cm), to, i, to, i))
+		}
+	}
+	return out
 }
 
 var extraKey = regexp.MustCompile(`^extra-(\d+)\.yaml$`)
 
+// storedEffects are the social-auth settings (after SOCIAL_AUTH_ or SOCIAL_AUTH_<BACKEND>_) that decide what
+// NetBox's database keeps of a user: how a new user's username is formed and which of a user's fields each login
+// updates (social_core.pipeline.user: get_username, user_details), the claims user details come from
+// (OpenIdConnectAuth *_KEY), and what is stored as extra data. netbox-sso does not set them, so a hand-wired value
+// stays in effect after the takeover, and deleting it would change how accounts are made from then on.
+var storedEffects = []string{
+	"USER_FIELDS", "USERNAME_IS_FULL_EMAIL", "SLUGIFY_USERNAMES", "SLUGIFY_FUNCTION", "CLEAN_USERNAMES", "UUID_LENGTH",
+	"FORCE_EMAIL_LOWERCASE", "USER_FIELD_MAPPING", "PROTECTED_USER_FIELDS", "NO_DEFAULT_PROTECTED_USER_FIELDS",
+	"IMMUTABLE_USER_FIELDS", "USERNAME_KEY", "EMAIL_KEY", "FIRST_NAME_KEY", "LAST_NAME_KEY", "FULLNAME_KEY", "EXTRA_DATA",
+}
+
+// overriddenByNetBox are the social-auth settings NetBox sets after reading the configuration
+// (netbox/netbox/settings.py), so a configured value does nothing.
+var overriddenByNetBox = map[string]bool{
+	"SOCIAL_AUTH_JSONFIELD_ENABLED": true, "SOCIAL_AUTH_CLEAN_USERNAME_FUNCTION": true, "SOCIAL_AUTH_USER_MODEL": true,
+}
+
+func hasStoredEffect(setting string) bool {
+	for _, s := range storedEffects {
+		if setting == "SOCIAL_AUTH_"+s || strings.HasSuffix(setting, "_"+s) {
+			return true
+		}
+	}
+	return false
+}
+
 // handWired inspects the release's ConfigMap and workloads and returns the findings, plain-text secrets first.
-func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool) []string {
+// written holds the settings netbox-sso writes, which win over hand-wired ones.
+func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool, written map[string]bool) []string {
 	var secrets, others []string
 	where := describe(cmIndex, cm)
 
@@ -51,20 +125,42 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 		}
 		values := fmt.Sprintf("extraConfig[%s].values", m[1])
 		fields, _ := settings.Fields()
-		var social []string
+		var social, kept, inert, left []string
 		for _, f := range fields {
 			switch {
 			case strings.HasPrefix(f, "SOCIAL_AUTH_") && strings.Contains(f, "SECRET"):
 				secrets = append(secrets, fmt.Sprintf(
 					"%s key %s holds %s in plain text: delete %s.%s from your values and rotate the client secret; netbox-sso reads the secret from a Secret instead",
 					where, key, f, values, f))
-			case strings.HasPrefix(f, "SOCIAL_AUTH_") || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
+			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
 				social = append(social, f)
+			case overriddenByNetBox[f]:
+				inert = append(inert, f)
+			case strings.HasPrefix(f, "SOCIAL_AUTH_") && hasStoredEffect(f):
+				kept = append(kept, f)
+			case strings.HasPrefix(f, "SOCIAL_AUTH_"):
+				left = append(left, f)
 			}
 		}
 		if len(social) > 0 {
 			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso now manages: delete them from %s",
 				where, key, strings.Join(social, ", "), values))
+		}
+		if len(inert) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which NetBox overrides (its settings.py sets them after reading the configuration): delete them from %s",
+				where, key, strings.Join(inert, ", "), values))
+		}
+		if len(kept) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them in %s (deleting them changes the usernames and fields of users from then on)",
+				where, key, strings.Join(kept, ", "), values))
+		}
+		if len(left) > 0 {
+			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso does not set, so they stay in effect: keep them in %s only if you still need them",
+				where, key, strings.Join(left, ", "), values))
+		}
+		if p, _ := settings.Pipe(yaml.Get("SOCIAL_AUTH_PIPELINE")); p != nil && strings.Contains(mustString(p), "associate_by_email") {
+			others = append(others, fmt.Sprintf("%s key %s: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address (associate_by_email); netbox-sso's pipeline does not, because an identity provider may pass on an unverified address: an existing account that has never logged in through single sign-on gets a second account instead",
+				where, key))
 		}
 	}
 
@@ -91,13 +187,13 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 	}
 
 	for _, w := range workloads {
-		c := container(w.Node, w.Role.container)
+		c := container(w.Node, w.Container)
 		for _, m := range elements(c, "volumeMounts") {
 			path := stringField(m, "mountPath")
 			if strings.HasPrefix(path, "/opt/netbox/netbox/netbox/") && strings.HasSuffix(path, ".py") {
 				others = append(others, fmt.Sprintf(
 					"%s: container %q mounts a hand-wired pipeline module at %s (volume %q); netbox-sso ships its own: delete that extraVolumes/extraVolumeMounts entry and its extraDeploy ConfigMap",
-					describe(w.Index, w.Node), w.Role.container, path, stringField(m, "name")))
+					describe(w.Index, w.Node), w.Container, path, stringField(m, "name")))
 			}
 		}
 	}
@@ -129,4 +225,9 @@ func isEmpty(v *yaml.RNode) bool {
 func isDefaultBackend(v *yaml.RNode) bool {
 	s, _ := v.String()
 	return strings.Contains(s, "netbox.authentication.RemoteUserBackend") && !strings.Contains(s, ",")
+}
+
+func mustString(n *yaml.RNode) string {
+	s, _ := n.String()
+	return s
 }

@@ -81,9 +81,9 @@ func (p *plan) wire(w *Workload) (changed bool, err error) {
 		}
 	}
 	tmpl := podTemplate(w.Node)
-	c := container(w.Node, w.Role.container)
+	c := container(w.Node, w.Container)
 	tmplPath := strings.Join(podTemplatePath(w.Node.GetKind()), ".") // for messages
-	containerPath := fmt.Sprintf("%s.spec.containers[name=%s]", tmplPath, w.Role.container)
+	containerPath := fmt.Sprintf("%s.spec.containers[name=%s]", tmplPath, w.Container)
 	if err := checkCollisions(w, c, p.mounts()); err != nil {
 		return false, err
 	}
@@ -121,13 +121,13 @@ func checkCollisions(w *Workload, c *yaml.RNode, want []mount) error {
 			dir, _, _ = strings.Cut(dir, "/")
 			if dir > settingsDirName {
 				return fmt.Errorf("%s: container %q mounts volume %q at %s, which the chart's configuration.py reads after netbox-sso's settings, so it could override them (header login, the login pipeline); mount it at a directory that sorts before %q",
-					describe(w.Index, w.Node), w.Role.container, name, stringField(existing, "mountPath"), settingsDirName)
+					describe(w.Index, w.Node), w.Container, name, stringField(existing, "mountPath"), settingsDirName)
 			}
 		}
 		for _, m := range want {
 			if (path == m.path || strings.HasPrefix(path, m.path+"/")) && name != m.name {
 				return fmt.Errorf("%s: container %q already mounts volume %q at %s, where netbox-sso mounts %q; remove that mount",
-					describe(w.Index, w.Node), w.Role.container, name, stringField(existing, "mountPath"), m.name)
+					describe(w.Index, w.Node), w.Container, name, stringField(existing, "mountPath"), m.name)
 			}
 		}
 	}

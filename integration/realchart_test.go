@@ -1,27 +1,16 @@
 package integration
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 )
 
 // Real netbox-chart renders (kept outside this repository, see DESIGN §2) replayed through real Helm:
 // a throw-away chart whose only template prints the render (.Files.Get, so nothing in it is templated).
 // Helm then treats it as any chart output: hooks are hooks, Helm 4 annotates every document.
-func fixtureDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("NETBOX_CHART_FIXTURES")
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "..", "shared", "fixtures", "netbox-chart")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no netbox-chart renders at %s (set NETBOX_CHART_FIXTURES): %v", dir, err)
-	}
-	return dir
-}
-
 func replayChart(t *testing.T, w *workspace, render string) string {
 	t.Helper()
 	name := "replay-" + strings.TrimSuffix(filepath.Base(render), ".yaml")
@@ -33,7 +22,7 @@ func replayChart(t *testing.T, w *workspace, render string) string {
 }
 
 func TestRealChartRenders(t *testing.T) {
-	fixtures := fixtureDir(t)
+	fixtures := testfixtures.ChartRenders(t)
 	w := newWorkspace(t, "helm3", "helm4")
 	w.buildPlugin()
 	w.mustRun(nil, "bin/helm4", "plugin", "install", "dist/helm-plugin")

@@ -3,6 +3,7 @@
 package keycloak
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -77,20 +78,58 @@ func Client(c *config.Config) (*ClientRepresentation, []string) {
 				"id.token.claim":           "true",
 			},
 		},
-		{
-			// The login module reads the groups from the token (access token for keycloak, ID token or userinfo
-			// for oidc); "full.path" follows groups.match.
-			Name:           "netbox-groups",
-			Protocol:       "openid-connect",
-			ProtocolMapper: "oidc-group-membership-mapper",
-			Config: map[string]string{
-				"claim.name":           c.Spec.Groups.Claim,
-				"full.path":            strconv.FormatBool(c.Spec.Groups.Match == "path"),
-				"access.token.claim":   "true",
-				"id.token.claim":       "true",
-				"userinfo.token.claim": "true",
-			},
-		},
 	}
+	client.ProtocolMappers = append(client.ProtocolMappers, sourceMappers(c.Spec.Groups)...)
 	return client, warnings
+}
+
+// sourceMappers returns one mapper per claim the login module reads (config.Groups.Sources), each writing that
+// claim where the module looks: into the access token (type keycloak decodes it), the ID token and userinfo (type
+// oidc reads those).
+//
+//   - group names: Group Membership mapper; "full.path" follows groups.match.
+//   - [realm_access, roles], or a top-level roles claim: User Realm Role mapper.
+//   - [resource_access, <client id>, roles]: User Client Role mapper for that client.
+func sourceMappers(g config.Groups) []ProtocolMapper {
+	tokens := func(m map[string]string) map[string]string {
+		m["access.token.claim"] = "true"
+		m["id.token.claim"] = "true"
+		m["userinfo.token.claim"] = "true"
+		return m
+	}
+	var out []ProtocolMapper
+	groupMappers := 0
+	for _, s := range g.Sources() {
+		claim := ClaimName(s.Path)
+		switch client, isClient := s.Path.ClientRolesOf(); {
+		case s.Kind == config.KindGroups:
+			name := "netbox-groups"
+			if groupMappers++; groupMappers > 1 {
+				name = fmt.Sprintf("netbox-groups-%d", groupMappers)
+			}
+			out = append(out, ProtocolMapper{Name: name, Protocol: "openid-connect", ProtocolMapper: "oidc-group-membership-mapper",
+				Config: tokens(map[string]string{"claim.name": claim, "full.path": strconv.FormatBool(g.Match == "path")})})
+		case isClient:
+			out = append(out, ProtocolMapper{Name: "netbox-client-roles-" + client, Protocol: "openid-connect",
+				ProtocolMapper: "oidc-usermodel-client-role-mapper",
+				Config: tokens(map[string]string{"claim.name": claim, "usermodel.clientRoleMapping.clientId": client,
+					"multivalued": "true", "jsonType.label": "String"})})
+		default:
+			out = append(out, ProtocolMapper{Name: "netbox-realm-roles", Protocol: "openid-connect",
+				ProtocolMapper: "oidc-usermodel-realm-role-mapper",
+				Config:         tokens(map[string]string{"claim.name": claim, "multivalued": "true", "jsonType.label": "String"})})
+		}
+	}
+	return out
+}
+
+// ClaimName writes a claim path as a Keycloak mapper's "Token Claim Name": Keycloak nests the claim at every
+// unescaped dot and reads a backslash as an escape, so dots and backslashes inside a key (a client id such as
+// netbox.prod) are escaped and each key stays one level.
+func ClaimName(path config.ClaimPath) string {
+	keys := make([]string, len(path))
+	for i, k := range path {
+		keys[i] = strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), ".", `\.`)
+	}
+	return strings.Join(keys, ".")
 }

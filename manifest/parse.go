@@ -60,9 +60,7 @@ func parseOne(d *Document, keep func(*yaml.RNode) bool) (n *yaml.RNode, err erro
 	if err != nil || !keep(n) {
 		return nil, err
 	}
-	// What netbox-sso reads and edits must be unambiguous.
-	if err := DuplicateKey(n); err != nil {
-		return nil, fmt.Errorf("%s: %w", Describe(d.Index, n), err)
-	}
+	// Duplicate keys are checked by the transform, in the documents it reads or edits only: a kept document may
+	// belong to a NetBox instance the config does not choose, which must pass through whatever it holds.
 	return n, nil
 }

@@ -4,11 +4,11 @@ package python
 
 import "embed"
 
-//go:embed netbox_sso/__init__.py netbox_sso/backends.py netbox_sso/pipeline.py
+//go:embed netbox_sso/__init__.py netbox_sso/backends.py netbox_sso/pipeline.py netbox_sso/refusals.py netbox_sso/sync.py
 var files embed.FS
 
 // ModuleFiles are the module's file names, in the order they are written.
-var ModuleFiles = []string{"__init__.py", "backends.py", "pipeline.py"}
+var ModuleFiles = []string{"__init__.py", "backends.py", "pipeline.py", "refusals.py", "sync.py"}
 
 // Module returns the module's files by name.
 func Module() map[string]string {

@@ -16,7 +16,8 @@
 # The settings the tests run on are the ones netbox-sso writes: this script builds the binary from this tree
 # (go build) and the tests render their configs through it (tests/shipped.py). NETBOX_SSO_BIN=path uses a
 # binary built elsewhere; NETBOX_SSO_FIXTURES=dir points at the netbox-chart renders (default
-# ../../shared/fixtures/netbox-chart, as the Go tests).
+# ../../shared/fixtures/netbox-chart, as the Go tests; without them the demo render examples/basic/netbox.yaml
+# stands in unless CI=true).
 # Exits non-zero when any run fails or an environment cannot be set up.
 set -uo pipefail
 cd "$(dirname "$0")"

@@ -70,6 +70,14 @@ func collect(e *jsonschema.ValidationError, out *[]Violation) {
 		*out = append(*out, Violation{at, enumMessage(k.Want)})
 	case *kind.MinLength:
 		*out = append(*out, Violation{at, minLengthMessage(k.Want)})
+	case *kind.Minimum:
+		want, _ := k.Want.Float64()
+		*out = append(*out, Violation{at, minimumMessage(want)})
+	case *kind.Maximum:
+		want, _ := k.Want.Float64()
+		*out = append(*out, Violation{at, maximumMessage(want)})
+	case *kind.MaxLength:
+		*out = append(*out, Violation{at, maxLengthMessage(k.Want)})
 	case *kind.MinItems:
 		*out = append(*out, Violation{at, minItemsMessage(k.Want)})
 	case *kind.Type:

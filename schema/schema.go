@@ -42,6 +42,8 @@ func patternMessage(re string) string {
 	switch {
 	case strings.HasPrefix(re, "^[A-Za-z0-9]("):
 		return "must be a valid label value (letters, digits, '-', '_', '.'; at most 63 characters)"
+	case strings.HasPrefix(re, "^[a-z0-9]([-a-z0-9]{"):
+		return "must be a valid namespace name (lower-case letters, digits, '-'; at most 63 characters)"
 	case strings.HasPrefix(re, "^[a-z0-9]("):
 		return "must be a valid Kubernetes object name (lower-case letters, digits, '-', '.')"
 	case strings.HasPrefix(re, "^[-._a-zA-Z0-9]"):
@@ -82,7 +84,9 @@ func typeWord(t string) string {
 		return "a mapping"
 	case "null":
 		return "null"
-	case "integer", "number":
+	case "integer":
+		return "a whole number"
+	case "number":
 		return "a number"
 	}
 	return "a " + t
@@ -160,6 +164,12 @@ func minLengthMessage(n int) string {
 	}
 	return fmt.Sprintf("must be at least %d characters", n)
 }
+
+func minimumMessage(n float64) string { return fmt.Sprintf("must be at least %v", n) }
+
+func maximumMessage(n float64) string { return fmt.Sprintf("must be at most %v", n) }
+
+func maxLengthMessage(n int) string { return fmt.Sprintf("must be at most %d characters", n) }
 
 func minItemsMessage(n int) string { return fmt.Sprintf("must list at least %d item(s)", n) }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -39,7 +40,10 @@ type rule struct {
 	noAdditional bool
 	items        *rule
 	minLength    int
+	maxLength    int
 	minItems     int
+	minimum      *float64
+	maximum      *float64
 	pattern      *regexp.Regexp
 }
 
@@ -55,7 +59,7 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 	var refs []*rule
 	var compile func(map[string]any, string) (*rule, error)
 	compile = func(m map[string]any, at string) (*rule, error) {
-		r := &rule{minLength: -1, minItems: -1}
+		r := &rule{minLength: -1, maxLength: -1, minItems: -1}
 		for key, v := range m {
 			var err error
 			switch key {
@@ -97,8 +101,16 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 				r.items, err = compile(v.(map[string]any), at+"/items")
 			case "minLength":
 				r.minLength = int(v.(float64))
+			case "maxLength":
+				r.maxLength = int(v.(float64))
 			case "minItems":
 				r.minItems = int(v.(float64))
+			case "minimum":
+				n := v.(float64)
+				r.minimum = &n
+			case "maximum":
+				n := v.(float64)
+				r.maximum = &n
 			case "pattern":
 				r.pattern, err = regexp.Compile(v.(string))
 			default:
@@ -138,6 +150,9 @@ var compiled = sync.OnceValues(func() (*rule, error) {
 func (r *rule) validate(v any, path []string, out *[]Violation) {
 	add := func(p []string, msg string) { *out = append(*out, Violation{FieldPath(p), msg}) }
 	t := jsonType(v)
+	if t == "number" && contains(r.types, "integer") && isWhole(v) {
+		t = "integer"
+	}
 	if len(r.types) > 0 && !contains(r.types, t) {
 		add(path, typeMessage(r.types, t))
 		return
@@ -180,9 +195,20 @@ func (r *rule) validate(v any, path []string, out *[]Violation) {
 				r.items.validate(item, append(path[:len(path):len(path)], fmt.Sprint(i)), out)
 			}
 		}
+	case float64, int, int64, uint64, json.Number:
+		n, _ := toFloat(v)
+		if r.minimum != nil && n < *r.minimum {
+			add(path, minimumMessage(*r.minimum))
+		}
+		if r.maximum != nil && n > *r.maximum {
+			add(path, maximumMessage(*r.maximum))
+		}
 	case string:
 		if r.minLength >= 0 && utf8.RuneCountInString(v) < r.minLength {
 			add(path, minLengthMessage(r.minLength))
+		}
+		if r.maxLength >= 0 && utf8.RuneCountInString(v) > r.maxLength {
+			add(path, maxLengthMessage(r.maxLength))
 		}
 		if r.pattern != nil && !r.pattern.MatchString(v) {
 			add(path, patternMessage(r.pattern.String()))
@@ -206,6 +232,29 @@ func jsonType(v any) string {
 		return "number"
 	}
 	return "unknown"
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// isWhole tells a number without a fraction: JSON Schema's "integer" (2.0 counts, 2.5 does not).
+func isWhole(v any) bool {
+	n, ok := toFloat(v)
+	return ok && n == math.Trunc(n) && !math.IsInf(n, 0)
 }
 
 func contains(list []string, s string) bool {

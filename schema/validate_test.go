@@ -116,7 +116,7 @@ func normalize(v any) any {
 	return out
 }
 
-var wrongValues = []any{nil, true, 1.0, "", "   ", "x", "Not A Name!", []any{}, []any{"x"}, []any{""}, map[string]any{}, map[string]any{"x": 1.0}}
+var wrongValues = []any{nil, true, 1.0, 0.0, 2.5, "", "   ", "x", "Not A Name!", []any{}, []any{"x"}, []any{""}, map[string]any{}, map[string]any{"x": 1.0}}
 
 // mutations returns the document itself and, for every field inside it, copies with that field replaced by each
 // wrong value, removed, or joined by an unknown sibling.

@@ -8,7 +8,7 @@
 # Use:      helm template|install ... --post-renderer netbox-sso [--post-renderer-args --config=$PWD/sso.yaml]
 #
 # Environment:
-#   VERSION            plugin version, semver without "v" (default: from `git describe`, else 0.0.0-dev)
+#   VERSION            plugin and binary version, semver (default: scripts/version.sh, the one make build uses)
 #   PLATFORMS          space-separated os/arch list to build (default: this machine's)
 #   DIST               output directory (default: dist/ in the repository)
 #   NETBOX_SSO_BINARY  use this already built binary (for this machine's platform only) instead of building
@@ -18,13 +18,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dist=${DIST:-$root/dist}
 die() { echo "helm-plugin: $*" >&2; exit 1; }
 
-version=${VERSION:-}
-if [[ -z $version ]]; then
-  version=$(git -C "$root" describe --tags --match 'v[0-9]*' 2>/dev/null || true)
-  version=${version:-0.0.0-dev}
-fi
+# One version for the binary and the plugin: scripts/version.sh, as make build uses it.
+version=$("$root/scripts/version.sh") || die "no version"
 version=${version#v}
-[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$ ]] || die "version '$version' is not semver"
 
 host="$(go env GOOS)/$(go env GOARCH)"
 platforms=${PLATFORMS:-$host}

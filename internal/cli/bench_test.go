@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/netbox-sso/netbox-sso/bench/synth"
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 )
 
 // Benchmarks of whole runs inside one process; bench/compare times whole commands against the kyaml floor.
@@ -15,8 +16,12 @@ func benchRun(b *testing.B, args []string, input []byte) {
 	b.Helper()
 	b.SetBytes(int64(len(input)))
 	b.ReportAllocs()
+	kind := StdinData
+	if input == nil {
+		kind = StdinNone // as from /dev/null
+	}
 	for b.Loop() {
-		code := Run(args, Env{Stdin: bytes.NewReader(input), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+		code := Run(args, Env{Stdin: bytes.NewReader(input), StdinKind: kind, Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }})
 		if code != 0 {
 			b.Fatalf("exit %d", code)
 		}
@@ -37,10 +42,7 @@ func writeConfigB(b *testing.B, text string) string {
 }
 
 func BenchmarkPostRenderChartRender(b *testing.B) {
-	input, err := os.ReadFile("../../../shared/fixtures/netbox-chart/v8.3.61-plain.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	input := testfixtures.Render(b, "v8.3.61-plain.yaml")
 	benchRun(b, []string{"--config", benchConfig(b)}, input)
 }
 

@@ -1,72 +1,112 @@
 // Package cli is netbox-sso's command line: it decides between a post-renderer call, a KRM function call and
 // the subcommands, and turns every failure into a message and an exit code (never a panic).
+//
+// The command tree is spf13/cobra's, as in helm, kubectl, kustomize and kpt: `netbox-sso --help` and
+// `netbox-sso COMMAND --help` list every flag, with an example.
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 )
 
-// Version is set at build time with -ldflags "-X github.com/netbox-sso/netbox-sso/internal/cli.Version=v1.2.3".
+// Version is set at build time with -ldflags "-X github.com/netbox-sso/netbox-sso/internal/cli.Version=v1.2.3"
+// (the Makefile and scripts/helm-plugin.sh take it from scripts/version.sh, so the binary and the Helm plugin
+// carry the same one).
 var Version = ""
+
+// Exit codes. They are part of the interface: scripts and CI jobs tell a wrong config from a wrong command line
+// by them.
+const (
+	ExitOK       = 0  // success (validate: no errors; warnings may have been printed)
+	ExitFailure  = 1  // the config or the manifests are wrong, a file cannot be read, or (KRM) an error result
+	ExitUsage    = 2  // the command line is wrong: unknown command or flag, wrong arguments, no input on a terminal
+	ExitInternal = 70 // a bug in netbox-sso (EX_SOFTWARE); the message asks for a report
+)
+
+// StdinKind says what the process's standard input is, which decides whether a command reads it.
+type StdinKind int
+
+const (
+	// StdinData is a pipe or a file: manifests to read. It is the zero value, so tests that pass bytes get it.
+	StdinData StdinKind = iota
+	// StdinTerminal is a terminal: nobody is piping manifests, so a command does not wait for them.
+	StdinTerminal
+	// StdinNone is no input at all (/dev/null, or another character device that is not a terminal).
+	StdinNone
+)
 
 // Env is the process environment the command sees; tests pass their own.
 type Env struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-	Getenv func(string) string
+	Stdin     io.Reader
+	StdinKind StdinKind
+	Stdout    io.Writer
+	Stderr    io.Writer
+	Getenv    func(string) string
 }
 
 // ConfigEnv names the environment variable that holds the config path when --config is not given.
 const ConfigEnv = "NETBOX_SSO_CONFIG"
 
-const usage = `netbox-sso wires Keycloak/OIDC single sign-on into rendered netbox-chart manifests.
+// exitError carries the exit code of a failure out of a command. Errors of any other type that reach Run are
+// cobra's or pflag's own: a wrong command line.
+type exitError struct {
+	code int
+	err  error
+}
 
-Usage:
-  netbox-sso [--config FILE] [FILE...]       transform manifests (files or stdin) to stdout:
-                                             a Helm post-renderer, or a KRM function when stdin is a ResourceList
-  netbox-sso validate --config FILE [FILE...] check config and manifests; print the verdict, not the manifests
-  netbox-sso explain --config FILE [--diff] [FILE...]
-                                             say what a run would change, for a reviewer
-  netbox-sso keycloak-client --config FILE   print the Keycloak client representation (JSON) for the config
-  netbox-sso schema                          print the config's JSON Schema
-  netbox-sso version                         print the version
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
-The config file may also be named by the environment variable NETBOX_SSO_CONFIG.
-`
+// failure wraps an error about the config or the manifests (exit 1).
+func failure(err error) error { return &exitError{ExitFailure, err} }
 
-// Run executes one command line and returns the process exit code.
+// usageError is a wrong command line (exit 2).
+func usageError(format string, a ...any) error {
+	return &exitError{ExitUsage, fmt.Errorf(format, a...)}
+}
+
+// silentExit ends the command with a code whose message was already printed (KRM results, usage text).
+type silentExit int
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// Run executes one command line (without the program name) and returns the process exit code.
 func Run(args []string, env Env) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			// A panic is a bug, but the user gets a message and an exit code, never a stack trace.
 			fail(env, fmt.Errorf("internal error: %v (please report this as a bug)", r))
-			code = 70
+			code = ExitInternal
 		}
 	}()
-	if len(args) > 0 {
-		switch args[0] {
-		case "schema":
-			return runSchema(args[1:], env)
-		case "version", "--version":
-			fmt.Fprintln(env.Stdout, "netbox-sso", versionString())
-			return 0
-		case "validate":
-			return runValidate(args[1:], env)
-		case "explain":
-			return runExplain(args[1:], env)
-		case "keycloak-client":
-			return runKeycloakClient(args[1:], env)
-		case "help", "-h", "--help":
-			fmt.Fprint(env.Stdout, usage)
-			return 0
-		}
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
 	}
-	return runTransform(args, env)
+	root := newRootCommand(&env)
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args then
+	err := root.Execute()
+	var silent silentExit
+	var exit *exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &silent):
+		return int(silent)
+	case errors.As(err, &exit):
+		if exit.code == ExitUsage {
+			failUsage(env, exit.err, args)
+		} else {
+			fail(env, exit.err)
+		}
+		return exit.code
+	default: // cobra's or pflag's: unknown flag, missing flag value, ...
+		failUsage(env, err, args)
+		return ExitUsage
+	}
 }
 
 func versionString() string {
@@ -86,45 +126,6 @@ func versionString() string {
 	return "dev"
 }
 
-// options are the flags the transform, validate and explain share.
-type options struct {
-	config string
-	files  []string
-	diff   bool
-}
-
-func parseOptions(args []string, env Env, allowDiff bool) (options, error) {
-	var o options
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--config" || a == "-c":
-			if i+1 >= len(args) {
-				return o, fmt.Errorf("%s needs a file name", a)
-			}
-			i++
-			o.config = args[i]
-		case strings.HasPrefix(a, "--config="):
-			o.config = strings.TrimPrefix(a, "--config=")
-		case a == "--diff" && allowDiff:
-			o.diff = true
-		case a == "--":
-			o.files = append(o.files, args[i+1:]...)
-			i = len(args)
-		case a == "-":
-			o.files = append(o.files, a)
-		case strings.HasPrefix(a, "-"):
-			return o, fmt.Errorf("unknown flag %s (see netbox-sso --help)", a)
-		default:
-			o.files = append(o.files, a)
-		}
-	}
-	if o.config == "" && env.Getenv != nil {
-		o.config = env.Getenv(ConfigEnv)
-	}
-	return o, nil
-}
-
 // fail reports an error. Under Helm 4, which throws a post-renderer's stderr away, it also goes to the terminal.
 func fail(env Env, err error) {
 	msg := "netbox-sso: error: " + err.Error() + "\n"
@@ -135,6 +136,15 @@ func fail(env Env, err error) {
 			tty.Close()
 		}
 	}
+}
+
+// failUsage reports a wrong command line and where to read how it goes.
+func failUsage(env Env, err error, args []string) {
+	help := "netbox-sso --help"
+	if cmd := subcommandOf(args); cmd != "" {
+		help = "netbox-sso " + cmd + " --help"
+	}
+	fail(env, fmt.Errorf("%v\n  (see %s)", err, help))
 }
 
 func warn(env Env, msg string) {

@@ -11,28 +11,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 	"github.com/netbox-sso/netbox-sso/python"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// These tests run netbox-sso over every real netbox-chart render in ../shared/fixtures/netbox-chart (Helm 3 and
+// These tests run netbox-sso over every real netbox-chart render (testfixtures.ChartRenders; Helm 3 and
 // Helm 4 output) and check the contract of DESIGN.md §1 by parsing the output, not by comparing it with an
 // earlier output.
 
-func fixtureDir(t *testing.T) string {
-	dir := os.Getenv("NETBOX_SSO_FIXTURES")
-	if dir == "" {
-		dir = "../../../shared/fixtures/netbox-chart"
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("chart renders not found at %s (set NETBOX_SSO_FIXTURES): %v", dir, err)
-	}
-	return dir
-}
-
 func fixtureRenders(t *testing.T) map[string][]byte {
-	dir := fixtureDir(t)
+	dir := testfixtures.ChartRenders(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "v*.yaml"))
 	out := map[string][]byte{}
 	for _, f := range files {
@@ -116,6 +106,23 @@ func (v variant) config() string {
 	return c + "  groups:\n    superuser: [administrator]\n    staff: [developer]\n    netboxGroups: [{from: network-ops, to: [Network Operators]}]\n"
 }
 
+// forRender is v's config and input for a chart render, changed as netbox-sso's takeover errors tell a user to:
+// renders that identify users by e-mail (SOCIAL_AUTH_KEYCLOAK_ID_KEY: email on NetBox 4.6, which honours it) get
+// userIDClaim: email; an oidc config on a render wired with the Keycloak backend runs on the render without that
+// backend (the user who wants new accounts deletes remoteAuth.backends). TestTakeoverOfFixtureRenders checks the
+// errors themselves.
+func (v variant) forRender(render []byte) (config string, input []byte) {
+	config, input = v.config(), render
+	wiredKeycloak := []byte("social_core.backends.keycloak.KeycloakOAuth2")
+	switch {
+	case v.providerType == "oidc":
+		input = bytes.ReplaceAll(render, wiredKeycloak, []byte("netbox.authentication.RemoteUserBackend"))
+	case bytes.Contains(render, []byte("SOCIAL_AUTH_KEYCLOAK_ID_KEY: email")) && bytes.Contains(render, []byte("netbox:v4.6.")):
+		config = strings.Replace(config, "    clientID: netbox\n", "    clientID: netbox\n    userIDClaim: email\n", 1)
+	}
+	return config, input
+}
+
 func runCLI(t *testing.T, args []string, stdin []byte, env map[string]string) (stdout, stderr []byte, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -144,7 +151,8 @@ func TestEveryFixtureRender(t *testing.T) {
 	for name, input := range fixtureRenders(t) {
 		for _, v := range variants {
 			t.Run(name+"/"+v.name, func(t *testing.T) {
-				cfg := writeConfig(t, v.config())
+				cfgText, input := v.forRender(input)
+				cfg := writeConfig(t, cfgText)
 				out, stderr, code := runCLI(t, []string{"--config", cfg}, input, nil)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)

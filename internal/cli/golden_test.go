@@ -3,7 +3,10 @@ package cli
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
+
+	"github.com/pmezard/go-difflib/difflib"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,7 +15,8 @@ import (
 // Golden tests: each folder under testdata/ is one run of netbox-sso.
 //
 //	config.yaml          passed as --config (when present)
-//	input.yaml           stdin
+//	input.yaml           stdin (absent: stdin is /dev/null); an input several cases use is one file in
+//	                     testdata/_inputs/ and input.yaml a symbolic link to it (see shareInputs)
 //	args                 extra command-line words, one per line (optional; "$config" stands for config.yaml)
 //	expected.yaml        stdout of a successful run
 //	expected-stderr.txt  warnings of a successful run (absent: none)
@@ -38,8 +42,9 @@ func TestGolden(t *testing.T) {
 	if len(cases) == 0 {
 		t.Fatal("no golden cases in testdata/")
 	}
+	shareInputs(t, root)
 	for _, c := range cases {
-		if !c.IsDir() {
+		if !c.IsDir() || strings.HasPrefix(c.Name(), "_") {
 			continue
 		}
 		dir := filepath.Join(root, c.Name())
@@ -47,11 +52,14 @@ func TestGolden(t *testing.T) {
 			t.Chdir(dir) // messages name files as the user typed them
 			args := caseArgs(t)
 			stdin, err := os.ReadFile("input.yaml")
-			if err != nil && !os.IsNotExist(err) {
+			kind := StdinData
+			if os.IsNotExist(err) {
+				kind = StdinNone // as from /dev/null
+			} else if err != nil {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
-			code := Run(args, Env{Stdin: bytes.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
+			code := Run(args, Env{Stdin: bytes.NewReader(stdin), StdinKind: kind, Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
 
 			if _, err := os.Stat("expected-error.txt"); err == nil {
 				if code == 0 {
@@ -73,6 +81,69 @@ func TestGolden(t *testing.T) {
 				compare(t, "expected-stderr.txt", stderr.Bytes())
 			}
 		})
+	}
+}
+
+// shareInputs keeps one copy of each input that several cases use: testdata/_inputs/<name>.yaml, with each case's
+// input.yaml a relative symbolic link to it, so that a change of that input is one reviewed diff. Two cases with
+// the same input.yaml as plain files fail the test; `make golden` turns them into links.
+func shareInputs(t *testing.T, root string) {
+	t.Helper()
+	shared := filepath.Join(root, "_inputs")
+	byContent := map[string][]string{} // input text -> cases holding it as a plain file
+	sharedFile := map[string]string{}  // input text -> file in _inputs
+	if files, err := filepath.Glob(filepath.Join(shared, "*.yaml")); err == nil {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sharedFile[string(data)] = f
+		}
+	}
+	cases, _ := filepath.Glob(filepath.Join(root, "*", "input.yaml"))
+	for _, in := range cases {
+		st, err := os.Lstat(in)
+		if err != nil || st.Mode()&os.ModeSymlink != 0 {
+			continue
+		}
+		data, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byContent[string(data)] = append(byContent[string(data)], filepath.Base(filepath.Dir(in)))
+	}
+	for text, names := range byContent {
+		target, ok := sharedFile[text]
+		if len(names) < 2 && !ok {
+			continue
+		}
+		if !*update {
+			list := strings.Join(names, ", ")
+			if len(names) > 3 {
+				list = fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
+			}
+			t.Errorf("testdata/*/input.yaml of %s: an input kept as a plain file more than once; make golden links them to one file in testdata/_inputs/", list)
+			continue
+		}
+		if !ok {
+			target = filepath.Join(shared, names[0]+".yaml")
+			if err := os.MkdirAll(shared, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(target, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range names {
+			link := filepath.Join(root, name, "input.yaml")
+			if err := os.Remove(link); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join("..", "_inputs", filepath.Base(target)), link); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 
@@ -122,7 +193,9 @@ func compare(t *testing.T, file string, got []byte) {
 	}
 }
 
-// lineDiff shows the first lines that differ, enough to see what changed.
+// lineDiff shows the lines that differ, enough to see what changed.
 func lineDiff(want, got []byte) string {
-	return unifiedDiff(splitLines(string(want)), splitLines(string(got)), 2)
+	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{A: diffLines(string(want)), B: diffLines(string(got)),
+		FromFile: "want", ToFile: "got", Context: 2})
+	return d
 }

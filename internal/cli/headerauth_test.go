@@ -27,7 +27,8 @@ func TestHeaderLoginOffInEffectiveSettings(t *testing.T) {
 				}
 			}
 			for _, v := range []variant{variants[0], variants[3]} {
-				out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, v.config())}, input, nil)
+				cfgText, input := v.forRender(input)
+				out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, cfgText)}, input, nil)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, stderr)
 				}
@@ -47,7 +48,8 @@ func TestHeaderLoginOffInEffectiveSettings(t *testing.T) {
 				}
 			}
 
-			unsafe := strings.Replace(variants[0].config(), "spec:\n", "spec:\n  unsafeTrustRemoteUserHeader: true\n", 1)
+			keycloak, _ := variants[0].forRender(input)
+			unsafe := strings.Replace(keycloak, "spec:\n", "spec:\n  unsafeTrustRemoteUserHeader: true\n", 1)
 			out, stderr, code := runCLI(t, []string{"--config", writeConfig(t, unsafe)}, input, nil)
 			if code != 0 {
 				t.Fatalf("unsafe: exit %d: %s", code, stderr)

@@ -45,7 +45,8 @@ func hostileConfig(t *testing.T, names []string) (string, map[string]any) {
 			"scopes":          []any{"openid", names[1]}, "userIDClaim": names[2], "buttonLabel": names[3],
 		},
 		"groups": map[string]any{
-			"claim": names[4], "superuser": names, "staff": names[1:], "allowed": names[2:], "netboxGroups": mappings,
+			// match: path, since under match: name a configured name with a slash is refused (it would match more).
+			"claim": names[4], "match": "path", "superuser": names, "staff": names[1:], "allowed": names[2:], "netboxGroups": mappings,
 		},
 	}
 	doc := map[string]any{"apiVersion": "fn.netbox-sso.dev/v1alpha1", "kind": "NetBoxSSO", "spec": spec}
@@ -77,7 +78,7 @@ func hostileConfig(t *testing.T, names []string) (string, map[string]any) {
 			"client_secret_file": "/run/secrets/netbox-sso/client-secret",
 			"user_id_claim":      names[2],
 			"groups_claim":       names[4],
-			"group_match":        "name",
+			"group_match":        "path",
 			"superuser_groups":   toAny(names),
 			"staff_groups":       toAny(names[1:]),
 			"allowed_groups":     toAny(names[2:]),

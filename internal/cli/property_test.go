@@ -63,7 +63,9 @@ func TestPropertiesOverChartRenders(t *testing.T) {
 			// secret (oidc), so both kinds of plan meet every kind of input.
 			for _, v := range []variant{variants[(ci%2)*3]} {
 				t.Run(name+"/"+c.name+"/"+v.name, func(t *testing.T) {
-					cfgText := v.config()
+					cfgText, input := v.forRender(c.input)
+					c := c
+					c.input = input
 					if c.release != "" {
 						cfgText = strings.Replace(cfgText, "spec:\n", "spec:\n  release: "+c.release+"\n", 1)
 					}
@@ -384,7 +386,8 @@ func TestKRMSecondCallIsIdentical(t *testing.T) {
 		}
 		items = append(items, n)
 	}
-	out, stderr, code := runCLI(t, nil, resourceList(t, items, variants[0].config()), nil)
+	cfgText, _ := variants[0].forRender(input)
+	out, stderr, code := runCLI(t, nil, resourceList(t, items, cfgText), nil)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -14,33 +14,28 @@ import (
 )
 
 // runTransform is the main job: a post-renderer call, or a KRM function call when stdin is a ResourceList.
-func runTransform(args []string, env Env) int {
-	o, err := parseOptions(args, env, false)
-	if err != nil {
-		fail(env, err)
-		return 2
-	}
+func runTransform(o options, env Env) error {
 	input, err := readInput(o.files, env.Stdin)
 	if err != nil {
-		fail(env, err)
-		return 1
+		return failure(err)
 	}
 	if len(o.files) == 0 && isResourceList(input) {
-		return runKRM(input, o, env)
+		if code := runKRM(input, o, env); code != ExitOK {
+			return silentExit(code)
+		}
+		return nil
 	}
 	r, out, err := transformAndRender(input, o)
 	if err != nil {
-		fail(env, err)
-		return 1
+		return failure(err)
 	}
 	for _, w := range r.outcome.Warnings {
 		warn(env, w)
 	}
 	if _, err := env.Stdout.Write(out); err != nil {
-		fail(env, fmt.Errorf("writing output: %w", err))
-		return 1
+		return failure(fmt.Errorf("writing output: %w", err))
 	}
-	return 0
+	return nil
 }
 
 // input is what was read: the documents of every file, numbered in reading order.

@@ -12,6 +12,10 @@ login from the Django setting ``SOCIAL_AUTH_NETBOX_SSO``, a dict:
     client_secret_file  path of a file holding the OAuth2 client secret
     user_id_claim       claim that identifies a user (default per backend)
     groups_claim        claim listing the user's groups (default "groups")
+    group_sources       instead of groups_claim: every claim to read, merged,
+                        [{"claim": [keys from the top], "kind": "groups" | "roles"}];
+                        group names are compared as group_match says, role
+                        names whole
     group_match         "name" (last path segment) or "path" (full path)
     superuser_groups    members become superusers
     staff_groups        members become staff (where the User model has it)
@@ -20,8 +24,9 @@ login from the Django setting ``SOCIAL_AUTH_NETBOX_SSO``, a dict:
     prune_groups        remove mapped NetBox groups no longer granted
 
 Every key is optional. A missing or malformed value falls back to a default
-that grants nothing, except ``allowed_groups``: a value that cannot be
-understood refuses every login rather than letting everyone in.
+that grants nothing, except ``allowed_groups`` and ``group_sources``: a value
+that cannot be understood refuses every login (where groups matter) rather
+than letting everyone in or demoting everyone.
 """
 
 from __future__ import annotations
@@ -35,6 +40,45 @@ SETTING = "NETBOX_SSO"  # looked up as SOCIAL_AUTH_<BACKEND>_NETBOX_SSO, SOCIAL_
 
 GROUP_MATCH_MODES = ("name", "path")
 
+# Key in UserSocialAuth.extra_data under which the provider's stable subject (the token's sub) is kept.
+SUBJECT_KEY = "netbox_sso_subject"
+
+_own_handler: logging.Handler | None = None
+
+
+def make_visible() -> None:
+    """Make this module's log lines, INFO included, reach NetBox's log under netbox-chart's defaults.
+
+    netbox-chart renders ``LOGGING: {}``; NetBox hands it to Django, whose
+    default configuration gives handlers to the ``django`` loggers only. A
+    record of ``netbox.netbox_sso`` then finds no handler, and Python's
+    last-resort handler prints WARNING and above: the INFO lines that report
+    grants and revocations of rights are lost. So when no handler would see
+    this logger's records (``Logger.hasHandlers()`` is false), one handler that
+    writes to standard error (the container's log) is added to this logger,
+    and its level is set to INFO if it has none. A ``LOGGING`` that gives this
+    logger or one of its ancestors (``netbox``, the root) a handler decides
+    alone. Called at the start of every login; cheap after the first call.
+    """
+    global _own_handler
+    if _own_handler is not None or logger.hasHandlers():
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    _own_handler = handler
+
+
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (newline, NUL, escape, ...) written as its backslash escape.
+
+    For log lines that quote values from a token or a callback URL: a newline
+    in a username would otherwise start a second, forged line in the log.
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
 
 @dataclass(frozen=True)
 class GroupMapping:
@@ -42,11 +86,38 @@ class GroupMapping:
     targets: tuple[str, ...]
 
 
+GROUP_KINDS = ("groups", "roles")
+
+
+@dataclass(frozen=True)
+class ClaimSource:
+    """One claim the user's names are read from.
+
+    ``path``: the keys from the top of the claims down, e.g. ("groups",) or
+    ("resource_access", "netbox", "roles"); never split at dots (claim names
+    and client ids may hold dots). ``kind``: "groups" (names may be paths,
+    compared as group_match says) or "roles" (compared whole).
+    """
+
+    path: tuple[str, ...]
+    kind: str = "groups"
+
+    def describe(self) -> str:
+        """The claim as the config names it: ``groups`` or ``[realm_access, roles]``."""
+        if len(self.path) == 1:
+            return repr(self.path[0])
+        return "[" + ", ".join(self.path) + "]"
+
+
 @dataclass(frozen=True)
 class Config:
     client_secret_file: str | None = None
     user_id_claim: str | None = None
     groups_claim: str = "groups"
+    group_sources: tuple[ClaimSource, ...] = (ClaimSource(("groups",)),)
+    # True when group_sources was set to something unusable: where groups
+    # matter, every login is refused (nothing can be known about the user).
+    group_sources_invalid: bool = False
     group_match: str = "name"
     superuser_groups: tuple[str, ...] = ()
     staff_groups: tuple[str, ...] = ()
@@ -81,10 +152,18 @@ def parse_config(raw) -> Config:
         logger.warning("netbox-sso: group_match %r is neither 'name' nor 'path'; using 'name'", match)
         match = "name"
 
+    groups_claim = _optional_str(raw, "groups_claim") or "groups"
+    if raw.get("group_sources") is None:
+        sources, sources_ok = (ClaimSource((groups_claim,)),), True
+    else:
+        sources, sources_ok = _sources(raw["group_sources"])
+
     return Config(
         client_secret_file=_optional_str(raw, "client_secret_file"),
         user_id_claim=_optional_str(raw, "user_id_claim"),
-        groups_claim=_optional_str(raw, "groups_claim") or "groups",
+        groups_claim=groups_claim,
+        group_sources=sources,
+        group_sources_invalid=not sources_ok,
         group_match=match,
         superuser_groups=_names(raw, "superuser_groups")[0],
         staff_groups=_names(raw, "staff_groups")[0],
@@ -155,3 +234,32 @@ def _mappings(value) -> tuple[GroupMapping, ...]:
             continue
         result.append(GroupMapping(source.strip(), targets))
     return tuple(result)
+
+
+def _sources(value) -> tuple[tuple[ClaimSource, ...], bool]:
+    """``group_sources`` as netbox-sso writes it; returns the usable entries and whether all were usable."""
+    if not isinstance(value, (list, tuple)) or not value:
+        logger.warning("netbox-sso: group_sources must be a non-empty list, got %s", type(value).__name__)
+        return (), False
+    result = []
+    ok = True
+    for index, entry in enumerate(value):
+        claim = entry.get("claim") if isinstance(entry, dict) else None
+        kind = entry.get("kind", "groups") if isinstance(entry, dict) else None
+        if isinstance(claim, str):
+            claim = [claim]
+        if (
+            not isinstance(claim, (list, tuple))
+            or not claim
+            or not all(isinstance(key, str) and key for key in claim)
+            or kind not in GROUP_KINDS
+        ):
+            logger.warning(
+                "netbox-sso: group_sources[%d] needs 'claim' (a list of keys) and 'kind' (groups or roles); "
+                "skipping it",
+                index,
+            )
+            ok = False
+            continue
+        result.append(ClaimSource(tuple(claim), kind))
+    return tuple(result), ok and bool(result)

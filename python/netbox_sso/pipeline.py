@@ -5,23 +5,56 @@ Listed in SOCIAL_AUTH_PIPELINE as ``netbox.netbox_sso.pipeline.<step>``:
 * ``refuse_unlisted`` after ``social_uid`` and before ``social_user``: with
   ``allowed_groups`` set, users in none of them are refused before any account
   exists.
+* ``check_account`` after ``create_user`` and before ``associate_user``: the
+  account in the pipeline must be the one found through the identity
+  (``social_user``) or created for it (``create_user``), and an account found
+  through the identity must belong to the same subject (``sub``) as when it
+  was first used.
 * ``sync_roles`` last: superuser/staff flags and mapped NetBox groups, computed
   from the token at every login.
 
 NetBox renders any exception from a pipeline step as an error page, so odd
-claim values (missing, null, a string, numbers, nested data) are logged and
-treated as "no groups"; only deliberate refusals raise, and they raise
-social-core's AuthForbidden.
+claim values (missing, null, numbers, nested data) are logged and treated as
+"no groups"; only deliberate refusals raise, and they raise
+``refusals.Refusal`` (a social-core AuthForbidden), which the backends turn
+into the login page with a short message and one log line: among them
+GroupsUnknown, when the token says the user's groups exist but left them out
+(group overage), where "no groups" would demote the user.
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from social_core.exceptions import AuthForbidden
 
-from . import Config, load_config, logger
+from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible, printable
+from .refusals import ACCOUNT, DENIED, GROUPS, Refusal
 
-__all__ = ("claimed_groups", "group_key", "refuse_unlisted", "sync_roles")
+__all__ = (
+    "GroupsUnknown",
+    "check_account",
+    "check_groups_known",
+    "claimed_groups",
+    "claimed_keys",
+    "group_key",
+    "refuse_unlisted",
+    "sync_roles",
+)
+
+
+class GroupsUnknown(Refusal):
+    """This login cannot tell the user's groups: it is refused, and the user's rights stay as they are.
+
+    Raised for a group overage (the provider left the groups out of the token
+    and points elsewhere, ``_claim_names``) and for unusable ``group_sources``.
+    ``reason`` is the log line for the admin; the user sees ``MESSAGES[GROUPS]``.
+    """
+
+    def __init__(self, backend, reason: str, level: int = logging.WARNING):
+        super().__init__(backend, GROUPS, reason, level)
 
 
 def group_key(group: str, mode: str) -> str:
@@ -39,46 +72,180 @@ def group_key(group: str, mode: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def claimed_groups(response, cfg: Config, who: str = "?") -> list[str]:
-    """The group names in the token's ``groups_claim``, as sent (not normalised).
+def claimed_groups(response, cfg: Config, who: str = "?", provider: str = "?") -> list[str]:
+    """Every name in the configured claims (``cfg.group_sources``), as sent, without repeats.
 
-    Anything but a list counts as no groups; items that are not strings are
-    skipped. Both log a warning and never raise.
+    Shapes, per claim: a list of strings (items of other types are skipped
+    with a warning); a single string counts as one name; a missing claim, null,
+    a mapping or a number count as no names and are logged with the provider
+    type and the claim read. Raises GroupsUnknown for a group overage or
+    unusable sources; never anything else.
     """
-    claim = cfg.groups_claim
-    if not isinstance(response, dict):
-        logger.warning("netbox-sso: no claims for user %s; treating them as no groups", who)
-        return []
-    if claim not in response:
-        logger.warning(
-            "netbox-sso: the token of user %s has no %r claim: treating it as no groups "
-            "(with Keycloak, add a Group Membership mapper that adds the claim to the access token)",
-            who,
-            claim,
+    names: list[str] = []
+    for source, found in _read_all(response, cfg, who, provider):
+        names.extend(name for name in found if name not in names)
+    return names
+
+
+def claimed_keys(response, cfg: Config, who: str = "?", provider: str = "?", backend=None) -> set[str]:
+    """The user's names in the form they are compared in.
+
+    Group names go through ``group_key`` (``group_match``); role names have
+    no path and are compared whole (stripped of surrounding spaces).
+    """
+    keys = set()
+    for source, found in _read_all(response, cfg, who, provider, backend):
+        for name in found:
+            key = group_key(name, cfg.group_match) if source.kind == "groups" else name.strip()
+            if key:
+                keys.add(key)
+    return keys
+
+
+def check_groups_known(response, cfg: Config, who: str = "?", provider: str = "?", backend=None) -> None:
+    """Raise GroupsUnknown when this login cannot tell the user's groups and some setting depends on them.
+
+    Logs nothing otherwise.
+    """
+    if not _groups_matter(cfg):
+        return
+    if cfg.group_sources_invalid:
+        raise GroupsUnknown(
+            backend,
+            f"{provider} login of user {who}: the group_sources setting (SOCIAL_AUTH_NETBOX_SSO) cannot be read, so the "
+            "user's groups are unknown; render the settings again with netbox-sso",
+            logging.ERROR,
         )
-        return []
-    value = response[claim]
+    if not isinstance(response, dict):
+        return
+    for source in cfg.group_sources:
+        pointer = _overage(response, source)
+        if pointer:
+            raise GroupsUnknown(
+                backend,
+                f"{provider} login of user {who}: the token leaves out the {source.describe()} claim and says it is "
+                f"elsewhere ({pointer}): a group overage, the user is in more groups than the identity provider puts "
+                "into a token. The user's rights stay as they were. Limit the groups sent to NetBox (Entra ID: App "
+                "registration > Token configuration > groups claim: 'Groups assigned to the application', and assign "
+                "the groups that matter to the application)",
+            )
+
+
+def _overage(response: dict, source: ClaimSource) -> str | None:
+    """How the token says that the claim was left out (Entra ID group overage), or None.
+
+    Entra ID: no ``groups`` claim, ``_claim_names: {"groups": "src1"}`` and
+    ``_claim_sources`` with the endpoint (OpenID Connect Core 5.6.2,
+    distributed claims); in implicit-flow ID tokens ``hasgroups: true``.
+    """
+    if len(source.path) != 1 or source.path[0] in response:
+        return None
+    name = source.path[0]
+    pointers = response.get("_claim_names")
+    if isinstance(pointers, dict) and name in pointers:
+        return "_claim_names"
+    if name == "groups" and response.get("hasgroups") is True:
+        return "hasgroups"
+    return None
+
+
+def _read_all(response, cfg: Config, who: str, provider: str, backend=None):
+    check_groups_known(response, cfg, who, provider, backend)
+    if not isinstance(response, dict):
+        logger.warning("netbox-sso: %s login of user %s: no claims at all; treating them as no groups", provider, who)
+        return
+    for source in cfg.group_sources:
+        yield source, _read(response, source, who, provider)
+
+
+def _read(response: dict, source: ClaimSource, who: str, provider: str) -> list[str]:
+    what = "group names" if source.kind == "groups" else "role names"
+    value = response
+    for depth, key in enumerate(source.path):
+        if not isinstance(value, dict):
+            logger.warning(
+                "netbox-sso: %s login of user %s: claim %s: %s is %s, not an object; treating it as no %s",
+                provider,
+                who,
+                source.describe(),
+                "[" + ", ".join(source.path[:depth]) + "]",
+                _shape(value),
+                source.kind,
+            )
+            return []
+        if key not in value:
+            # Keycloak leaves resource_access.<client> out for a user without roles of that client: for roles,
+            # a missing claim is ordinary.
+            log = logger.warning if source.kind == "groups" else logger.info
+            log(
+                "netbox-sso: %s login of user %s: the token has no %s claim, so it gives no %s%s",
+                provider,
+                who,
+                source.describe(),
+                source.kind,
+                _hint(source, provider),
+            )
+            return []
+        value = value[key]
+    if isinstance(value, str):
+        return [value] if value.strip("/ ") else []  # one name, as some providers send a single value
     if not isinstance(value, (list, tuple)):
         logger.warning(
-            "netbox-sso: the %r claim of user %s is %s, not a list of group names: treating it as no groups",
-            claim,
+            "netbox-sso: %s login of user %s: the %s claim is %s, not a list of %s; treating it as no %s",
+            provider,
             who,
-            "null" if value is None else f"a {type(value).__name__}",
+            source.describe(),
+            _shape(value),
+            what,
+            source.kind,
         )
         return []
-    groups = []
+    names = []
     for item in value:
         if isinstance(item, str):
-            if item.strip("/ "):
-                groups.append(item)
+            if item.strip("/ ") and item not in names:
+                names.append(item)
         else:
             logger.warning(
-                "netbox-sso: skipping a %s item in the %r claim of user %s (not a group name)",
-                type(item).__name__,
-                claim,
+                "netbox-sso: %s login of user %s: skipping %s in the %s claim (not a name)",
+                provider,
                 who,
+                _shape(item),
+                source.describe(),
             )
-    return groups
+    return names
+
+
+def _shape(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def _hint(source: ClaimSource, provider: str) -> str:
+    """What makes the provider send the claim. Keycloak's mappers only for a keycloak login."""
+    if provider != "keycloak":
+        return (
+            f" (the identity provider must send {source.describe()} in the ID token or the userinfo response; "
+            "see the provider's section in netbox-sso's README)"
+        )
+    path = source.path
+    if len(path) == 2 and path == ("realm_access", "roles"):
+        return (
+            " (the user has no realm roles, or no User Realm Role mapper adds realm_access.roles to the access "
+            "token; `netbox-sso keycloak-client` exports one)"
+        )
+    if len(path) == 3 and path[0] == "resource_access" and path[2] == "roles":
+        return (
+            f" (the user has no roles of client {path[1]!r}, or no User Client Role mapper for it adds them to the "
+            "access token; `netbox-sso keycloak-client` exports one)"
+        )
+    return (
+        f" (add a Group Membership mapper with token claim name {'.'.join(path)!r} and 'Add to access token' on; "
+        "`netbox-sso keycloak-client` exports one)"
+    )
 
 
 def _keys(groups, mode: str) -> set[str]:
@@ -86,7 +253,7 @@ def _keys(groups, mode: str) -> set[str]:
 
 
 def _who(backend, details, response, uid=None) -> str:
-    """A name for log lines: the user id claim, else the username, else the uid."""
+    """A name for log lines: the user id claim, else the username, else the uid; control characters escaped."""
     claim = None
     user_id_claim = getattr(backend, "user_id_claim", None)
     if callable(user_id_claim):
@@ -95,28 +262,91 @@ def _who(backend, details, response, uid=None) -> str:
         if key and isinstance(source, dict):
             value = source.get(key)
             if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
-                return str(value)
-    return str(uid) if uid else "(unknown)"
+                return printable(str(value))
+    return printable(str(uid)) if uid else "(unknown)"
 
 
 def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
     """Refuse users in none of ``allowed_groups`` (no-op when the list is empty)."""
     cfg = load_config(backend)
+    provider = getattr(backend, "name", "?")
     if not cfg.allowed_groups and not cfg.allowed_groups_invalid:
+        # an overage is refused here, before any account exists
+        check_groups_known(response, cfg, _who(backend, details, response, kwargs.get("uid")), provider, backend)
         return None
     who = _who(backend, details, response, kwargs.get("uid"))
     if cfg.allowed_groups_invalid:
-        logger.warning("netbox-sso: refusing login of user %s: allowed_groups is not a list of group names", who)
-        raise AuthForbidden(backend)
+        raise Refusal(
+            backend, DENIED, f"user {who}: allowed_groups is not a list of group names, so nobody may log in", logging.ERROR
+        )
     mode = cfg.group_match
-    if _keys(claimed_groups(response, cfg, who), mode) & _keys(cfg.allowed_groups, mode):
+    if claimed_keys(response, cfg, who, provider, backend) & _keys(cfg.allowed_groups, mode):
         return None
-    logger.warning(
-        "netbox-sso: refusing login of user %s: member of none of the allowed groups (%s)",
-        who,
-        ", ".join(cfg.allowed_groups),
+    raise Refusal(
+        backend,
+        DENIED,
+        f"user {who} is a member of none of the allowed groups ({', '.join(cfg.allowed_groups)})",
     )
-    raise AuthForbidden(backend)
+
+
+def _token_subject(backend, response):
+    value = response.get("sub") if isinstance(response, dict) else None
+    if not (isinstance(value, str) and value):
+        id_token = getattr(backend, "id_token", None)
+        value = id_token.get("sub") if isinstance(id_token, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def check_account(backend, uid=None, user=None, social=None, is_new=False, response=None, *args, **kwargs):
+    """Refuse a login whose account is not the identity's own.
+
+    * An account that is neither new (``create_user``) nor found through the
+      identity's link (``social_user``) would be linked to the identity by
+      ``associate_user``: refused. The backends keep the browser's logged-in
+      user out of the pipeline; this step holds the rule for any other way.
+    * An account found through the identity was bound at an earlier login to
+      the provider's subject (``sub``, kept in the link's ``extra_data`` by the
+      backends). A different or missing ``sub`` means that the user id claim
+      (e.g. a username) now names another person: refused. A link without a
+      stored subject (made before netbox-sso kept it) is bound at this login.
+    """
+    if user is not None and social is None and not is_new:
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"will not link the identity {uid!r} to the existing NetBox account {user.get_username()}: this login "
+            "neither created that account nor found it through the identity; nothing was linked",
+            logging.ERROR,
+        )
+    if social is None:
+        return None
+    extra = social.extra_data if isinstance(social.extra_data, dict) else {}
+    stored = extra.get(SUBJECT_KEY)
+    if not stored:
+        return None
+    subject = _token_subject(backend, response)
+    if subject == stored:
+        return None
+    raise Refusal(
+        backend,
+        ACCOUNT,
+        f"user {uid}: the NetBox account {social.user.get_username()} is bound to the identity-provider "
+        f"subject {stored}, but this token's subject (sub) is {subject or 'missing'}: the user id {uid!r} now names "
+        "another account at the identity provider (renamed, or deleted and re-created). If it is the same person, "
+        f"remove the old link so that the next login binds the new subject: in NetBox's nbshell, "
+        f"UserSocialAuth.objects.filter(provider={backend.name!r}, uid={uid!r}).delete()",
+    )
+
+
+def _groups_matter(cfg: Config) -> bool:
+    """Whether any setting depends on the user's groups."""
+    return bool(
+        cfg.superuser_groups
+        or cfg.staff_groups
+        or cfg.allowed_groups
+        or cfg.allowed_groups_invalid
+        or cfg.netbox_groups
+    )
 
 
 def _has_field(model, name: str) -> bool:
@@ -147,17 +377,18 @@ def sync_roles(backend, user=None, response=None, *args, details=None, **kwargs)
     """
     if user is None:
         return None
+    make_visible()
     cfg = load_config(backend)
-    who = getattr(user, "username", None) or _who(backend, details, response, kwargs.get("uid"))
+    who = printable(getattr(user, "username", None) or "") or _who(backend, details, response, kwargs.get("uid"))
     mode = cfg.group_match
-    mine = _keys(claimed_groups(response, cfg, who), mode)
+    mine = claimed_keys(response, cfg, who, getattr(backend, "name", "?"), backend)
 
     changed_fields = []
     superuser = bool(mine & _keys(cfg.superuser_groups, mode))
     if cfg.superuser_groups and user.is_superuser != superuser:
         user.is_superuser = superuser
         changed_fields.append("is_superuser")
-    if (cfg.staff_groups or cfg.superuser_groups) and _has_field(type(user), "is_staff"):
+    if (cfg.staff_groups or cfg.superuser_groups) and _has_field(get_user_model(), "is_staff"):
         staff = superuser or bool(mine & _keys(cfg.staff_groups, mode))
         if user.is_staff != staff:
             user.is_staff = staff
@@ -195,7 +426,19 @@ def _sync_groups(user, cfg: Config, mine: set[str]) -> tuple[list[str], list[str
         groups = [group_model.objects.get_or_create(name=name)[0] for name in to_add]
         user.groups.add(*groups)
 
-    to_remove = sorted((mapped - granted) & current) if cfg.prune_groups else []
+    # REMOTE_AUTH_DEFAULT_GROUPS: NetBox's user_default_groups_handler adds them at every social login; pruning
+    # one would take it away again at every login, so they are left alone.
+    defaults = _default_groups()
+    to_remove = sorted((mapped - granted - defaults) & current) if cfg.prune_groups else []
     if to_remove:
         user.groups.remove(*group_model.objects.filter(name__in=to_remove))
     return to_add, to_remove
+
+
+def _default_groups() -> set[str]:
+    names = getattr(settings, "REMOTE_AUTH_DEFAULT_GROUPS", None) or []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, (list, tuple)):
+        return set()
+    return {name for name in names if isinstance(name, str)}

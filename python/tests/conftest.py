@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-from unittest import mock
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -136,9 +134,6 @@ def login(client, idp, sso):
 
     def run(backend="keycloak", claims=None, userinfo=None):
         client.logout()
-        provider_settings = getattr(settings, "SOCIAL_AUTH_NETBOX_SSO", None)
-        if isinstance(provider_settings, shipped.ProviderSettings):
-            provider_settings.use(backend)
         claims = keycloak_claims() if claims is None else claims
         begin = start_login(client, backend)
         assert begin.status_code == 302, begin
@@ -159,60 +154,21 @@ def login(client, idp, sso):
     return run
 
 
-class Refusal:
-    """What ``refused`` saw: ``value`` is the exception the login module raised."""
-
-    value: BaseException | None = None
-
-
-@contextmanager
-def refused(exception_type, match=None):
-    """A login that the module refuses or fails, as the NetBox release under test handles it.
-
-    Up to NetBox 4.6.2 the exception reaches Django (a 500 page; Django's test client raises it). From 4.6.3
-    NetBox's SocialAuthExceptionMiddleware catches every social-auth exception: checked here, the user is sent
-    to the login page with NetBox's generic message, never the exception's text. Either way the exception must
-    be an ``exception_type`` whose text matches ``match`` (re.search), and ``.value`` of the yielded object is it.
-    """
+def start_login(client, backend, **params):
+    """Press the SSO button as the NetBox release under test shows it: up to 4.6 a plain link (GET
+    /oauth/login/<backend>/), from 4.7 a form that POSTs there with the login page's CSRF token. ``params``
+    (e.g. next=...) go into the query or the form. The provider settings take the values the binary wrote for
+    ``backend`` (shipped.ProviderSettings.use)."""
     from django.conf import settings
 
-    seen = Refusal()
-    if "netbox.middleware.SocialAuthExceptionMiddleware" not in settings.MIDDLEWARE:
-        with pytest.raises(exception_type, match=match) as info:
-            yield seen
-        seen.value = info.value
-        return
-
-    from netbox.middleware import GENERIC_MESSAGE, SocialAuthExceptionMiddleware
-
-    handled = []
-    original = SocialAuthExceptionMiddleware.get_redirect_uri
-
-    def spy(self, request, exception):
-        url = original(self, request, exception)
-        handled.append((exception, self.get_message(request, exception), url))
-        return url
-
-    with mock.patch.object(SocialAuthExceptionMiddleware, "get_redirect_uri", spy):
-        yield seen
-    assert len(handled) == 1, f"expected one refused login, NetBox's middleware handled {len(handled)}"
-    exception, message, url = handled[0]
-    assert isinstance(exception, exception_type), repr(exception)
-    if match is not None:
-        assert re.search(match, str(exception)), f"{match!r} not in {exception}"
-    assert url == settings.LOGIN_URL
-    assert message == GENERIC_MESSAGE
-    seen.value = exception
-
-
-def start_login(client, backend):
-    """Press the SSO button as the NetBox release under test shows it: up to 4.6 a plain link (GET
-    /oauth/login/<backend>/), from 4.7 a form that POSTs there with the login page's CSRF token."""
+    provider_settings = getattr(settings, "SOCIAL_AUTH_NETBOX_SSO", None)
+    if isinstance(provider_settings, shipped.ProviderSettings):
+        provider_settings.use(backend)
     if shipped.netbox_version() < (4, 7):
-        return client.get(f"/oauth/login/{backend}/")
+        return client.get(f"/oauth/login/{backend}/", params)
     page = client.get("/login/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    return client.post(f"/oauth/login/{backend}/", {"csrfmiddlewaretoken": token})
+    return client.post(f"/oauth/login/{backend}/", {**params, "csrfmiddlewaretoken": token})
 
 
 @pytest.fixture

@@ -42,8 +42,8 @@ class SigningKey:
         data.update(kid=self.kid, use="sig", alg="RS256")
         return data
 
-    def sign(self, claims: dict) -> str:
-        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
+    def sign(self, claims: dict, algorithm: str = "RS256") -> str:
+        return jwt.encode(claims, self.private, algorithm=algorithm, headers={"kid": self.kid})
 
 
 _KEYS: list[SigningKey] = []
@@ -71,6 +71,9 @@ class FakeIdP:
         self.userinfo: dict = {}
         self.nonce: str | None = None
         self.token_requests: list[dict] = []
+        self.algorithm = "RS256"  # what tokens are signed with; tests set others
+        self.mangle = None  # a test's function applied to each signed token (e.g. to break the signature)
+        self.token_reply = None  # a test's (status, body bytes) for the token endpoint, instead of tokens
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -122,9 +125,12 @@ class FakeIdP:
             ident = {**base, "aud": self.client_id, "typ": "ID", **self.id_claims}
             if self.nonce is not None:
                 ident["nonce"] = self.nonce
+        signed = [self.key.sign(access, self.algorithm), self.key.sign(ident, self.algorithm)]
+        if self.mangle is not None:
+            signed = [self.mangle(token) for token in signed]
         return {
-            "access_token": self.key.sign(access),
-            "id_token": self.key.sign(ident),
+            "access_token": signed[0],
+            "id_token": signed[1],
             "token_type": "Bearer",
             "expires_in": 300,
             "refresh_token": "refresh-" + uuid.uuid4().hex,
@@ -180,6 +186,14 @@ class FakeIdP:
                     user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
                     record["basic"] = (user, password)
                 idp.token_requests.append(record)
+                if idp.token_reply is not None:
+                    status, body = idp.token_reply
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 self._json(200, idp._tokens())
 
         return Handler

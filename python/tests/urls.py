@@ -1,16 +1,16 @@
-from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import include, path
-from django.utils.html import escape
 
 
 def login_page(request):
-    """Stand-in for NetBox's login page (LOGIN_URL, where SOCIAL_AUTH_LOGIN_ERROR_URL points from 4.6.3): the
-    messages queued for the user, then a form carrying the CSRF token, as NetBox 4.7's SSO button does."""
-    shown = "".join(f'<div class="alert {escape(m.tags)}">{escape(m.message)}</div>' for m in messages.get_messages(request))
-    form = f'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}"></form>'
-    return HttpResponse(f"<html><body>{shown}{form}</body></html>")
+    """Stands in for NetBox's /login/ (LOGIN_URL, where SOCIAL_AUTH_LOGIN_ERROR_URL points from 4.6.3): shows the
+    messages queued for the user, one a line, as NetBox's toasts do, then a form carrying the CSRF token, as
+    NetBox 4.7's SSO button does."""
+    lines = ["login page"] + [f"{message.level_tag}: {message.message}" for message in get_messages(request)]
+    lines.append(f'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="{get_token(request)}"></form>')
+    return HttpResponse("\n".join(lines), content_type="text/plain")
 
 
 urlpatterns = [

@@ -1,0 +1,242 @@
+package fn_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/fn"
+	"github.com/netbox-sso/netbox-sso/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// A takeover keeps the accounts the hand-wired setup stored: the backend name and the claim of the user id
+// (social_auth_usersocialauth.provider and .uid). Each case is a hand-wired render (testdata/handwired-takeover,
+// NetBox image and settings changed) and a config; the want is what the user must see.
+
+const publicKey = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAlcXMEvmMQCQHZuiUefz+tC+GuIVUwSxwp+aHrwSO1585yYphWIIT6W/K2CsEHRL11TMXGSGsfD3IfnSQMta+xJ1sNiJKDlRqQjeZhiunDrg0TWHzEXN/eT8eoU8oeusI1ZmSJyynJT83CpiUMrKzP2GfjpHkA7xP4GKQWZzUBqro4ql/XtLaHd7TPZDgehJc00mFGOCpvjx/T4QhZ5tlNlEpYft1lUGXxg6VNogg+hedWKP6HxyLmevT8j8xsmlHygU+Mgi07qdjrXWYUo+9GvuuSQmn1LVpeyD8LKVRKXjPdEfdooX9xMGdTV41TyH+SgtlV6PE2pRc3iLvCYZnLQIDAQAB"
+
+func takeoverConfig(t *testing.T, providerType, userIDClaim string) *config.Loaded {
+	t.Helper()
+	c := "apiVersion: fn.netbox-sso.dev/v1alpha1\nkind: NetBoxSSO\nspec:\n  provider:\n    type: " + providerType +
+		"\n    issuerURL: https://sso.example.com/realms/acme\n    clientID: netbox\n    clientSecretRef: {name: s, key: k}\n"
+	if providerType == config.Keycloak {
+		c += "    publicKey: " + publicKey + "\n"
+	}
+	if userIDClaim != "" {
+		c += "    userIDClaim: " + userIDClaim + "\n"
+	}
+	l, err := config.Parse([]byte(c), "sso.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// handWiredRender is testdata/handwired-takeover/input.yaml with another NetBox image, backend and settings.
+func handWiredRender(t *testing.T, image, backend, extraSettings string) []*yaml.RNode {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/handwired-takeover/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", image)
+	s = strings.Replace(s, `REMOTE_AUTH_BACKEND: ["social_core.backends.keycloak.KeycloakOAuth2"]`, "REMOTE_AUTH_BACKEND: "+backend, 1)
+	s = strings.Replace(s, "    LOGIN_REQUIRED: true\n", "    LOGIN_REQUIRED: true\n"+extraSettings, 1)
+	docs := manifest.Split([]byte(s))
+	for i, d := range docs {
+		d.Index = i
+	}
+	nodes, err := manifest.ParseAll(docs, fn.Relevant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes
+}
+
+const keycloakBackend = `["social_core.backends.keycloak.KeycloakOAuth2"]`
+
+func TestTakeoverKeepsUserIDs(t *testing.T) {
+	cases := []struct {
+		name, image, backend, settings string
+		typ, userIDClaim               string
+		err                            []string // the run fails with all of these
+		warn                           []string // the run succeeds with a warning holding all of these
+		noWarn                         string   // and no warning holds this
+	}{
+		{name: "no ID_KEY keeps the default", image: "netbox:v4.6.8", backend: keycloakBackend, typ: "keycloak", noWarn: "userIDClaim"},
+		{name: "email honoured by 4.6.8", image: "ghcr.io/netbox-community/netbox:v4.6.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"spec.provider.userIDClaim: ", "key extra-0.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: email", "NetBox 4.6.8 (social-auth-core 4.8.7) honours", "set userIDClaim: email to keep the accounts"}},
+		{name: "email honoured from 4.4.9", image: "netbox:v4.4.9", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"NetBox 4.4.9 (social-auth-core 4.8.3) honours", "set userIDClaim: email"}},
+		{name: "email honoured by the netbox-docker tag of 4.5.3", image: "docker.io/netboxcommunity/netbox:v4.5.3-3.4.1", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"NetBox 4.5.3 (social-auth-core 4.8.5) honours", "set userIDClaim: email"}},
+		{name: "email honoured by 4.7 (PyPI pins)", image: "netbox:v4.7.3", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"NetBox 4.7.3 (social-auth-core 5.2.0) honours", "set userIDClaim: email"}},
+		{name: "email kept when set", image: "netbox:v4.6.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak", userIDClaim: "email", noWarn: "userIDClaim"},
+		{name: "email ignored by 4.4.8", image: "netbox:v4.4.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			warn: []string{"spec.provider.userIDClaim: ", "NetBox 4.4.8 (social-auth-core 4.8.1) ignores", "identified by preferred_username, and netbox-sso keeps that id"}},
+		{name: "email ignored by 4.3", image: "netbox:v4.3.7", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			warn: []string{"NetBox 4.3.7 (social-auth-core 4.7.0) ignores"}},
+		{name: "ignored, but another claim set on purpose", image: "netbox:v4.4.1", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak", userIDClaim: "email",
+			warn: []string{"existing users are identified by their preferred_username claim", "set userIDClaim: preferred_username"}},
+		{name: "email honoured by 3.6.5 (social-auth-core 4.5.0)", image: "netbox:v3.6.5", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"NetBox 3.6.5 (social-auth-core 4.5.0) honours", "set userIDClaim: email"}},
+		{name: "email ignored again by 3.6.6", image: "netbox:v3.6.6", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			warn: []string{"NetBox 3.6.6 (social-auth-core 4.5.1) ignores"}},
+		{name: "3.6 without a patch number", image: "netbox:v3.6", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"does not tell", "before 4.4.9, except 3.6.5"}},
+		{name: "a release after the known pins", image: "netbox:v4.8.1", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"which NetBox 4.8.1 honours", "set userIDClaim: email"}},
+		{name: "oidc ID_KEY ignored by 3.6.5", image: "netbox:v3.6.5", backend: `social_core.backends.open_id_connect.OpenIdConnectAuth`,
+			settings: "    SOCIAL_AUTH_OIDC_ID_KEY: email\n", typ: "oidc",
+			warn: []string{"NetBox 3.6.5 (social-auth-core 4.5.0) ignores"}},
+		{name: "version unknown", image: "registry.example.com/netbox@sha256:0123", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"spec.provider.userIDClaim: ", "does not tell", "set userIDClaim: preferred_username if NetBox runs a version before 4.4.9", "userIDClaim: email from 4.4.9 on"}},
+		{name: "4.4 without a patch number", image: "netbox:v4.4", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak",
+			err: []string{"does not tell"}},
+		{name: "version unknown, claim set", image: "netbox:latest", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n", typ: "keycloak", userIDClaim: "email", noWarn: "userIDClaim"},
+		{name: "a details key means its claim", image: "netbox:v4.6.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: fullname\n", typ: "keycloak",
+			err: []string{"SOCIAL_AUTH_KEYCLOAK_ID_KEY: fullname", "set userIDClaim: name"}},
+		{name: "ID_KEY username is the default", image: "netbox:v4.6.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: username\n", typ: "keycloak", noWarn: "userIDClaim"},
+		{name: "the global ID_KEY", image: "netbox:v4.6.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_ID_KEY: sub\n", typ: "keycloak",
+			err: []string{"sets SOCIAL_AUTH_ID_KEY: sub", "set userIDClaim: sub"}},
+		{name: "a later file wins", image: "netbox:v4.6.8", backend: keycloakBackend,
+			settings: "    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n  extra-1.yaml: |\n    SOCIAL_AUTH_KEYCLOAK_ID_KEY: sub\n", typ: "keycloak",
+			err: []string{"key extra-1.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: sub", "set userIDClaim: sub"}},
+		{name: "oidc backend with ID_KEY", image: "netbox:v4.6.8", backend: `social_core.backends.open_id_connect.OpenIdConnectAuth`,
+			settings: "    SOCIAL_AUTH_OIDC_ID_KEY: preferred_username\n", typ: "oidc",
+			err: []string{"SOCIAL_AUTH_OIDC_ID_KEY: preferred_username", "set userIDClaim: preferred_username"}},
+		{name: "oidc backend ignoring ID_KEY", image: "netbox:v4.4.8", backend: `social_core.backends.open_id_connect.OpenIdConnectAuth`,
+			settings: "    SOCIAL_AUTH_OIDC_ID_KEY: email\n", typ: "oidc",
+			warn: []string{"ignores: existing users are identified by sub"}},
+		{name: "type oidc over a Keycloak backend", image: "netbox:v4.6.8", backend: keycloakBackend, typ: "oidc",
+			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.keycloak.KeycloakOAuth2", `stores and finds users under "oidc"`, `the backend name "keycloak"`, "set type: keycloak to keep them"}},
+		{name: "type keycloak over an OIDC backend", image: "netbox:v4.6.8", backend: `["social_core.backends.open_id_connect.OpenIdConnectAuth"]`, typ: "keycloak",
+			err: []string{"spec.provider.type: ", "set type: oidc to keep them"}},
+		{name: "a backend netbox-sso cannot keep", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc",
+			err: []string{"spec.provider.type: ", "AzureADOAuth2", "netbox-sso cannot keep them yet"}},
+		{name: "a second social backend", image: "netbox:v4.6.8", backend: `["social_core.backends.keycloak.KeycloakOAuth2", "social_core.backends.github.GithubOAuth2"]`, typ: "keycloak",
+			warn: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND also names social_core.backends.github.GithubOAuth2", "its users cannot log in any more"}},
+		{name: "an LDAP backend", image: "netbox:v4.6.8", backend: `["netbox.authentication.LDAPBackend", "django_auth_ldap.backend.LDAPBackend"]`, typ: "oidc", noWarn: "spec.provider"},
+		{name: "NetBox's own backends only", image: "netbox:v4.6.8", backend: `["netbox.authentication.RemoteUserBackend"]`, typ: "oidc", noWarn: "spec.provider"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := fn.Transform(handWiredRender(t, c.image, c.backend, c.settings), takeoverConfig(t, c.typ, c.userIDClaim))
+			if len(c.err) > 0 {
+				if err == nil {
+					t.Fatalf("no error; want one with %q", c.err)
+				}
+				for _, want := range c.err {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q\ndoes not say %q", err, want)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(out.Warnings, "\n")
+			for _, want := range c.warn {
+				if !strings.Contains(all, want) {
+					t.Errorf("no warning says %q:\n%s", want, all)
+				}
+			}
+			if c.noWarn != "" && strings.Contains(all, c.noWarn) {
+				t.Errorf("a warning mentions %q:\n%s", c.noWarn, all)
+			}
+		})
+	}
+}
+
+// extraConfig[i].configMap: settings in a ConfigMap of their own, mounted at /run/config/extra/<i>/, count when
+// the web container mounts them, and only then.
+func TestTakeoverReadsMountedConfigMaps(t *testing.T) {
+	const settingsCM = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keycloak-settings\n  namespace: netbox\ndata:\n  keycloak.yaml: |\n    SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\n"
+	const mount = "        - name: extra-config-1\n          mountPath: /run/config/extra/1\n          readOnly: true\n"
+	const volume = "      - name: extra-config-1\n        configMap:\n          name: keycloak-settings\n"
+	for _, mounted := range []bool{true, false} {
+		data, _ := os.ReadFile("../testdata/handwired-takeover/input.yaml")
+		s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", "netbox:v4.6.8")
+		if mounted {
+			// Only the web Deployment's first volumeMounts and volumes lists get the entry.
+			s = strings.Replace(s, "        volumeMounts:\n", "        volumeMounts:\n"+mount, 1)
+			s = strings.Replace(s, "      volumes:\n", "      volumes:\n"+volume, 1)
+		}
+		docs := manifest.Split([]byte(s + settingsCM))
+		for i, d := range docs {
+			d.Index = i
+		}
+		nodes, err := manifest.ParseAll(docs, fn.Relevant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
+		switch {
+		case mounted && (err == nil || !strings.Contains(err.Error(), "(ConfigMap netbox/keycloak-settings) key keycloak.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: email")):
+			t.Errorf("mounted: error %v, want one naming the ConfigMap and its key", err)
+		case !mounted && err != nil:
+			t.Errorf("not mounted: %v", err)
+		}
+	}
+}
+
+// What the takeover says of each hand-wired social-auth setting: delete what netbox-sso now writes or NetBox
+// overrides, keep what decides how accounts are made and updated, and say what stays in effect.
+func TestTakeoverAdviceBySetting(t *testing.T) {
+	settings := "    SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL: true\n    SOCIAL_AUTH_KEYCLOAK_USER_FIELDS: [username, email]\n" +
+		"    SOCIAL_AUTH_JSONFIELD_ENABLED: true\n    SOCIAL_AUTH_KEYCLOAK_AUDIENCE: account\n    SOCIAL_AUTH_REDIRECT_IS_HTTPS: true\n" +
+		"    SOCIAL_AUTH_KEYCLOAK_SCOPE: [openid]\n  extra-1.yaml: |\n    SOCIAL_AUTH_PIPELINE: [social_core.pipeline.social_auth.associate_by_email]\n"
+	for _, netboxURL := range []string{"", "https://netbox.example.com"} {
+		l := takeoverConfig(t, "keycloak", "")
+		l.Spec.NetBoxURL = netboxURL
+		out, err := fn.Transform(handWiredRender(t, "netbox:v4.6.8", keycloakBackend, settings), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		advice := map[string]string{} // setting → the warning that names it
+		for _, w := range out.Warnings {
+			for _, s := range []string{"USERNAME_IS_FULL_EMAIL", "KEYCLOAK_USER_FIELDS", "JSONFIELD_ENABLED", "KEYCLOAK_AUDIENCE", "REDIRECT_IS_HTTPS", "KEYCLOAK_SCOPE", "associate_by_email"} {
+				if strings.Contains(w, s) {
+					advice[s] = w
+				}
+			}
+		}
+		want := map[string]string{
+			"USERNAME_IS_FULL_EMAIL": "which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them",
+			"KEYCLOAK_USER_FIELDS":   "which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them",
+			"JSONFIELD_ENABLED":      "which NetBox overrides",
+			"KEYCLOAK_AUDIENCE":      "keep them in extraConfig[0].values only if you still need them",
+			"KEYCLOAK_SCOPE":         "which netbox-sso now manages: delete them",
+			"associate_by_email":     "key extra-1.yaml: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address",
+			// netbox-sso writes SOCIAL_AUTH_REDIRECT_IS_HTTPS only for an https netboxURL.
+			"REDIRECT_IS_HTTPS": map[bool]string{true: "which netbox-sso now manages: delete them", false: "only if you still need them"}[netboxURL != ""],
+		}
+		for s, w := range want {
+			if !strings.Contains(advice[s], w) {
+				t.Errorf("netboxURL %q: %s: want advice %q, got %q", netboxURL, s, w, advice[s])
+			}
+		}
+	}
+}

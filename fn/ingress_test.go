@@ -1,0 +1,147 @@
+package fn_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/netbox-sso/netbox-sso/fn"
+	"github.com/netbox-sso/netbox-sso/manifest"
+)
+
+// What the input's Ingress and HTTPRoute objects tell about NetBox's public URL, and what netbox-sso does with it.
+// Each case adds documents to testdata/keycloak-secret-ref/input.yaml (release netbox, web Service netbox).
+func TestPublicURLFromRoutes(t *testing.T) {
+	ingress := func(namespace, service, tls, hosts string) string {
+		s := "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: " + namespace + "\nspec:\n"
+		if tls != "" {
+			s += "  tls:\n  - " + tls + "\n"
+		}
+		s += "  rules:\n"
+		for _, h := range strings.Fields(hosts) {
+			s += "  - host: \"" + h + "\"\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: " + service + "\n            port: {name: http}\n"
+		}
+		return s
+	}
+	route := "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\n  namespace: netbox\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [netbox.example.com]\n  rules:\n  - backendRefs: [{name: netbox, port: 80}]\n"
+	gateway := func(protocols ...string) string {
+		s := "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw\n  namespace: netbox\nspec:\n  listeners:\n"
+		for i, p := range protocols {
+			s += "  - {name: l" + string(rune('0'+i)) + ", protocol: " + p + ", port: 443}\n"
+		}
+		return s
+	}
+	cases := []struct {
+		name, netboxURL, extra string
+		https                  bool   // the settings turn on SOCIAL_AUTH_REDIRECT_IS_HTTPS
+		redirect               string // first redirect URI ("" for none)
+		warn                   string // a warning holds this ("" for no warning about the URL)
+	}{
+		{"no route", "", "", false, "", ""},
+		{"TLS ingress", "", ingress("netbox", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"TLS for every host", "", ingress("netbox", "netbox", "secretName: tls", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"wildcard TLS host", "", ingress("netbox", "netbox", "hosts: ['*.example.com']", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"wildcard covers one label only", "", ingress("netbox", "netbox", "hosts: ['*.example.com']", "a.netbox.example.com"), false, "http://a.netbox.example.com/oauth/complete/keycloak/", ""},
+		{"plain ingress", "", ingress("netbox", "netbox", "", "netbox.example.com"), false, "http://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"wildcard rule host", "", ingress("netbox", "netbox", "hosts: ['*.example.com']", "*.example.com"), false, "", ""},
+		{"ingress to another Service", "", ingress("netbox", "grafana", "hosts: [g.example.com]", "g.example.com"), false, "", ""},
+		{"ingress in another namespace", "", ingress("other", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), false, "", ""},
+		{"mixed schemes", "", ingress("netbox", "netbox", "hosts: [a.example.com]", "a.example.com b.example.com"), false, "https://a.example.com/oauth/complete/keycloak/", "both over https"},
+		{"route without its Gateway", "", route, false, "", "through a Gateway the input does not hold"},
+		{"route through an HTTPS Gateway", "", route + gateway("HTTPS"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"route through an HTTP Gateway", "", route + gateway("HTTP"), false, "http://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"route through a Gateway with both", "", route + gateway("HTTP", "HTTPS"), false, "", "cannot tell"},
+		{"netboxURL agrees", "https://netbox.example.com", ingress("netbox", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"netboxURL http, ingress TLS", "http://netbox.example.com", ingress("netbox", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), false, "http://netbox.example.com/oauth/complete/keycloak/", "spec.netboxURL is plain http, but"},
+		{"netboxURL https, ingress plain", "https://netbox.example.com", ingress("netbox", "netbox", "", "netbox.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", "spec.netboxURL is https, but"},
+		{"netboxURL on another host", "https://nb.example.org", ingress("netbox", "netbox", "hosts: [netbox.example.com]", "netbox.example.com"), true, "https://nb.example.org/oauth/complete/keycloak/", `spec.netboxURL: host "nb.example.org" is not one`},
+	}
+	cases = append(cases, []struct {
+		name, netboxURL, extra string
+		https                  bool
+		redirect               string
+		warn                   string
+	}{
+		{"netboxURL under a path NetBox does not have", "https://example.com/netbox", "", true, "https://example.com/netbox/oauth/complete/keycloak/", `spec.netboxURL has the path "/netbox/", but NetBox has no BASE_PATH`},
+	}...)
+	base, err := os.ReadFile("../testdata/keycloak-secret-ref/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			docs := manifest.Split(append(append([]byte{}, base...), c.extra...))
+			for i, d := range docs {
+				d.Index = i
+			}
+			nodes, err := manifest.ParseAll(docs, fn.Relevant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := takeoverConfig(t, "keycloak", "")
+			l.Spec.NetBoxURL = c.netboxURL
+			out, err := fn.Transform(nodes, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(out.Plan.Settings, "SOCIAL_AUTH_REDIRECT_IS_HTTPS: true"); got != c.https {
+				t.Errorf("SOCIAL_AUTH_REDIRECT_IS_HTTPS set: %v, want %v", got, c.https)
+			}
+			first := ""
+			if len(out.Plan.RedirectURIs) > 0 {
+				first = out.Plan.RedirectURIs[0]
+			}
+			if first != c.redirect {
+				t.Errorf("redirect URIs %q, want first %q", out.Plan.RedirectURIs, c.redirect)
+			}
+			var urlWarnings []string
+			for _, w := range out.Warnings {
+				if strings.Contains(w, "netboxURL") {
+					urlWarnings = append(urlWarnings, w)
+				}
+			}
+			all := strings.Join(urlWarnings, "\n")
+			if c.warn == "" && all != "" || c.warn != "" && !strings.Contains(all, c.warn) {
+				t.Errorf("warnings about the URL: %q, want one with %q", all, c.warn)
+			}
+		})
+	}
+}
+
+// NetBox under a BASE_PATH (the chart's basePath): redirect URIs carry it, and a netboxURL without it is named.
+func TestPublicURLUnderBasePath(t *testing.T) {
+	base, err := os.ReadFile("../testdata/keycloak-secret-ref/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Replace(string(base), "  netbox.yaml: |\n", "  netbox.yaml: |\n    BASE_PATH: netbox/\n", 1)
+	in += "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: netbox\nspec:\n  tls: [{hosts: [example.com]}]\n" +
+		"  rules:\n  - host: example.com\n    http:\n      paths:\n      - {path: /netbox, pathType: Prefix, backend: {service: {name: netbox, port: {name: http}}}}\n"
+	for _, c := range []struct{ netboxURL, redirect, warn string }{
+		{"", "https://example.com/netbox/oauth/complete/keycloak/", ""},
+		{"https://example.com/netbox/", "https://example.com/netbox/oauth/complete/keycloak/", ""},
+		{"https://example.com", "https://example.com/oauth/complete/keycloak/", `spec.netboxURL has the path "/", but NetBox's BASE_PATH is "netbox/"`},
+	} {
+		docs := manifest.Split([]byte(in))
+		for i, d := range docs {
+			d.Index = i
+		}
+		nodes, err := manifest.ParseAll(docs, fn.Relevant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := takeoverConfig(t, "keycloak", "")
+		l.Spec.NetBoxURL = c.netboxURL
+		out, err := fn.Transform(nodes, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Plan.RedirectURIs) == 0 || out.Plan.RedirectURIs[0] != c.redirect {
+			t.Errorf("netboxURL %q: redirect URIs %q, want %q", c.netboxURL, out.Plan.RedirectURIs, c.redirect)
+		}
+		all := strings.Join(out.Warnings, "\n")
+		if c.warn == "" && strings.Contains(all, "BASE_PATH") || c.warn != "" && !strings.Contains(all, c.warn) {
+			t.Errorf("netboxURL %q: warnings %q, want %q", c.netboxURL, all, c.warn)
+		}
+	}
+}
