@@ -7,7 +7,7 @@ FULL_VERSION := $(shell VERSION='$(VERSION)' scripts/version.sh)
 LDFLAGS := -s -w -X github.com/netbox-sso/netbox-sso/internal/cli.Version=$(FULL_VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: all version build test check go-test python-test fuzz bench integration examples-render e2e e2e-setup golden tools helm-plugin demo clean
+.PHONY: all version build test check go-test python-test mutation fuzz bench integration examples-render e2e e2e-setup golden tools helm-plugin demo clean
 
 all: build
 
@@ -42,6 +42,11 @@ go-test:
 
 python-test:
 	python/run-tests.sh
+
+# Mutation run over the login module (python/README.md): score and surviving mutants; fails below 90%. Slow, so
+# not part of test.
+mutation:
+	python/mutation/run.sh
 
 # Rewrites testdata/*/expected*: review the change with git diff before committing it.
 golden:

@@ -5,73 +5,42 @@
 #   python/run-tests.sh [pytest args...]          e.g. python/run-tests.sh -k stale
 #   PY_ENVS="sac481" python/run-tests.sh          only some environments
 #
-# Environments (requirements/<name>.txt, virtualenv .venv-<name>, made or refreshed when the pins change):
+# Environments (requirements/<name>.txt, virtualenv .venv-<name>, made or refreshed when the pins change), each
+# standing for one NetBox release: the tests get NetBox's middleware and login flow of that release.
+#   sac470      social-auth-core 4.7.0 + social-auth-app-django 5.5.1 + Django 5.2.6 (NetBox 4.4.0-4.4.2), Python 3.10
 #   sac481      social-auth-core 4.8.1 + social-auth-app-django 5.6.0 + Django 5.2   (NetBox 4.4.3-4.4.8), Python 3.10
-#   sac48latest social-auth-core 4.8.7 + social-auth-app-django 5.9.0 + Django 5.2   (NetBox 4.5.9-4.6), Python 3.12
+#   sac48latest social-auth-core 4.8.7 + social-auth-app-django 5.9.0 + Django 5.2   (NetBox 4.5.9-4.5.10), Python 3.12
+#   django60    social-auth-core 4.8.7 + social-auth-app-django 5.9.0 + Django 6.0.8 (NetBox 4.6.8), Python 3.12
 #   netbox47    social-auth-core 5.2.0 + social-auth-app-django 6.1.0 + Django 6.1   (NetBox 4.7.3), Python 3.12
+#
+# The settings the tests run on are the ones netbox-sso writes: this script builds the binary from this tree
+# (go build) and the tests render their configs through it (tests/shipped.py). NETBOX_SSO_BIN=path uses a
+# binary built elsewhere; NETBOX_SSO_FIXTURES=dir points at the netbox-chart renders (default
+# ../../shared/fixtures/netbox-chart, as the Go tests; without them the demo render examples/basic/netbox.yaml
+# stands in unless CI=true).
 # Exits non-zero when any run fails or an environment cannot be set up.
 set -uo pipefail
 cd "$(dirname "$0")"
 
-ENVS=${PY_ENVS:-"sac481 sac48latest netbox47"}
+ENVS=${PY_ENVS:-"sac470 sac481 sac48latest django60 netbox47"}
 
-env_python() { # name -> "wanted-version minimum-version"
-  case $1 in
-    sac481) echo "3.10 3.10" ;;
-    sac48latest) echo "3.12 3.10" ;;
-    netbox47) echo "3.12 3.12" ;;
-    *) return 1 ;;
-  esac
-}
+. ./envs.sh
 
-# find_python WANT MIN: an interpreter of version WANT if there is one, else any >= MIN.
-find_python() {
-  local want=$1 min=$2 root candidates=() c
-  root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
-  candidates+=("python$want")
-  candidates+=("$root"/versions/"$want".*/bin/python)
-  candidates+=(python3 python3.13 python3.12 python3.11 python3.10 "$root"/versions/3.*/bin/python)
-  for c in "${candidates[@]}"; do
-    if "$c" -c "import sys; sys.exit(0 if sys.version_info[:2] >= tuple(map(int, '$min'.split('.'))) else 1)" \
-      >/dev/null 2>&1; then
-      command -v "$c" 2>/dev/null || echo "$c"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# setup_env NAME: make .venv-NAME from requirements/NAME.txt unless it is up to date.
-setup_env() {
-  local name=$1 venv=".venv-$1" req="requirements/$1.txt" want min py stamp
-  read -r want min < <(env_python "$name") || { echo "unknown environment $name" >&2; return 1; }
-  py=$(find_python "$want" "$min") || { echo "$name: no Python >= $min found (set PY_ENVS to skip it)" >&2; return 1; }
-  stamp="$(sha256sum "$req" | cut -d' ' -f1) $py"
-  if [[ -x $venv/bin/python ]] && "$venv/bin/python" -c '' 2>/dev/null && [[ $(cat "$venv/.stamp" 2>/dev/null) == "$stamp" ]]; then
-    return 0
-  fi
-  rm -rf "$venv"
-  "$py" -m venv "$venv" || return 1
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$req" >"$venv.install.log" 2>&1 || {
-    echo "$name: pip install failed:" >&2
-    tail -20 "$venv.install.log" >&2
-    return 1
-  }
-  rm -f "$venv.install.log"
-  echo "$stamp" >"$venv/.stamp"
-}
-
-passed=0 failed=0 broken=0 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+passed=0 failed=0 broken=0 out=$(mktemp) bindir=$(mktemp -d)
+trap 'rm -rf "$out" "$bindir"' EXIT
+if [[ -z ${NETBOX_SSO_BIN:-} ]]; then
+  (cd .. && CGO_ENABLED=0 go build -trimpath -o "$bindir/netbox-sso" .) || { echo "!! go build failed" >&2; exit 1; }
+  export NETBOX_SSO_BIN=$bindir/netbox-sso
+fi
 for name in $ENVS; do
   if ! setup_env "$name"; then
     broken=$((broken + 1))
     continue
   fi
   for shape in nb44 nb45; do
-    label="$name $("./.venv-$name/bin/python" -c 'import platform, django, social_core; print(f"(python {platform.python_version()}, django {django.get_version()}, social-auth-core {social_core.__version__})")' 2>/dev/null) user model $shape"
+    label="$name NetBox $(env_netbox "$name") $("./.venv-$name/bin/python" -c 'import platform, django, social_core; print(f"(python {platform.python_version()}, django {django.get_version()}, social-auth-core {social_core.__version__})")' 2>/dev/null) user model $shape"
     echo "== $label"
-    "./.venv-$name/bin/python" -m pytest --ds "tests.settings_$shape" "$@" 2>&1 | tee "$out" | grep -v '^$'
+    NETBOX_SSO_TEST_NETBOX=$(env_netbox "$name") "./.venv-$name/bin/python" -m pytest --ds "tests.settings_$shape" "$@" 2>&1 | tee "$out" | grep -v '^$'
     rc=${PIPESTATUS[0]}
     summary=$(tail -1 "$out")
     p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)

@@ -1,27 +1,21 @@
 """Django settings shared by both user-model shapes.
 
-The pipeline and backend paths are the ones NetBox gets (netbox.netbox_sso.*),
-with SOCIAL_AUTH_PIPELINE read from docs/how-it-works.md, the contract with
-the Go side: a change there is tested here.
+Everything NetBox takes from its configuration comes from the settings file netbox-sso writes: the base configs
+(configs/keycloak.yaml and configs/oidc.yaml) are rendered through the binary over a real netbox-chart render
+and loaded by the chart's own configuration.py (shipped.py), then turned into Django settings as NetBox's
+settings.py does. Both renders are loaded side by side so one test can log in through either backend; they must
+agree on every setting except the provider's own (shipped.both_backends checks that).
+
+What stays hand-written is what NetBox itself provides and the tests stand in for: the apps, the database,
+URLs, and NetBox's MIDDLEWARE list for the release the environment stands for (NETBOX_SSO_TEST_NETBOX, set by
+run-tests.sh).
 """
 
-import re
-from pathlib import Path
+from .shipped import base_config, both_backends, netbox_version, settings_for
 
-CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "how-it-works.md"
-
-
-def contract_pipeline() -> tuple[str, ...]:
-    text = CONTRACT.read_text(encoding="utf-8")
-    match = re.search(r"`SOCIAL_AUTH_PIPELINE`:\s*```[^\n]*\n(.*?)```", text, re.S)
-    if not match:
-        raise RuntimeError(f"no SOCIAL_AUTH_PIPELINE block in {CONTRACT}")
-    steps = tuple(line.split("#", 1)[0].strip() for line in match.group(1).splitlines())
-    return tuple(step for step in steps if step)
-
+NETBOX_VERSION = netbox_version()
 
 SECRET_KEY = "tests-only-not-secret"
-DEBUG = False
 USE_TZ = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -37,34 +31,28 @@ INSTALLED_APPS = [
 
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 
+# NetBox's MIDDLEWARE (netbox/settings.py of 4.4.8 and 4.6.8), without the parts of other packages or of NetBox
+# that play no part in a login (CORS, htmx, NetBox's header-login, core and maintenance-mode middleware).
+# NetBox 4.6.3 added its SocialAuthExceptionMiddleware (tests/nbroot/netbox/middleware.py stands in for it).
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
 ]
+if NETBOX_VERSION >= (4, 6, 3):
+    MIDDLEWARE.append("netbox.middleware.SocialAuthExceptionMiddleware")
+
 ROOT_URLCONF = "tests.urls"
 TEMPLATES = []
-
-# As NetBox: AUTHENTICATION_BACKENDS = REMOTE_AUTH_BACKEND + a permission backend.
-AUTHENTICATION_BACKENDS = [
-    "netbox.netbox_sso.backends.KeycloakOAuth2",
-    "netbox.netbox_sso.backends.OpenIdConnectAuth",
-    "django.contrib.auth.backends.ModelBackend",
-]
 AUTH_USER_MODEL = "users.User"
-LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/"
 
-# As NetBox's settings.py: these three, then every SOCIAL_AUTH_* of the configuration.
-SOCIAL_AUTH_USER_MODEL = AUTH_USER_MODEL
-SOCIAL_AUTH_JSONFIELD_ENABLED = True
-SOCIAL_AUTH_URL_NAMESPACE = "social"
-SOCIAL_AUTH_PIPELINE = contract_pipeline()
-REMOTE_AUTH_DEFAULT_GROUPS = []
-
-# Provider settings are filled in per test from the loopback identity provider.
-SOCIAL_AUTH_KEYCLOAK_KEY = "netbox"
-SOCIAL_AUTH_OIDC_KEY = "netbox"
-SOCIAL_AUTH_NETBOX_SSO = {}
-
-LOGGING_CONFIG = None
+# The settings netbox-sso writes, as NetBox loads them (AUTHENTICATION_BACKENDS, LOGIN_*, REMOTE_AUTH_*,
+# LOGGING, every SOCIAL_AUTH_*). The conftest's sso fixture renders them again per test with the loopback
+# identity provider's URLs and key.
+SHIPPED = {"keycloak": settings_for(base_config("keycloak")), "oidc": settings_for(base_config("oidc"))}
+globals().update(both_backends(SHIPPED))

@@ -17,9 +17,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from social_django.models import UserSocialAuth
 
-from .conftest import LoginResult, keycloak_claims
+from .conftest import LoginResult, keycloak_claims, start_login
 from .pages import assert_refused
-from .test_hardening import BACKENDS, SOCIAL_APP_DJANGO, local_account, session_user, sso_login, start
+from .test_hardening import BACKENDS, local_account, session_user, sso_login, start
 
 pytestmark = pytest.mark.django_db
 
@@ -244,10 +244,7 @@ def test_next_after_switching_accounts_stays_on_netbox(client, idp, sso, setting
     """social-core checks next when the login starts, unless SOCIAL_AUTH_SANITIZE_REDIRECTS is off; the switch checks again."""
     settings.SOCIAL_AUTH_SANITIZE_REDIRECTS = sanitize
     local_account(client, "admin")
-    if SOCIAL_APP_DJANGO < (6, 0):  # NetBox up to 4.6: a GET link
-        begin = client.get("/oauth/login/keycloak/", {"next": next_url})
-    else:
-        begin = client.post("/oauth/login/keycloak/", {"next": next_url})
+    begin = start_login(client, "keycloak", next=next_url)
     query = parse_qs(urlparse(begin["Location"]).query)
     idp.next_login(access=keycloak_claims("eve"))
     response = client.get("/oauth/complete/keycloak/", {"code": "c", "state": query["state"][0]})

@@ -139,6 +139,12 @@ def test_read_client_secret_strips_whitespace(tmp_path):
 # --- keycloak public key -----------------------------------------------------------------------
 
 
+def realm():
+    """The issuer the Keycloak backend checks: the realm of the settings the binary wrote (sso-less tests use them
+    too), so the tokens here carry it and fail only for what each test changes."""
+    return KeycloakOAuth2(load_strategy()).issuer()
+
+
 def keycloak_decode(settings, public_key, token):
     settings.SOCIAL_AUTH_KEYCLOAK_KEY = "netbox"
     settings.SOCIAL_AUTH_KEYCLOAK_PUBLIC_KEY = public_key
@@ -154,7 +160,7 @@ def keycloak_problem(settings, public_key, token) -> str:
 
 def test_public_key_as_keycloak_shows_it_or_as_pem(settings):
     key = new_key()
-    token = key.sign({"aud": "netbox", "preferred_username": "pat"})
+    token = key.sign({"aud": "netbox", "iss": realm(), "preferred_username": "pat"})
     body = key.public_key_b64()
     pem = f"-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n"
     assert keycloak_decode(settings, body, token)["preferred_username"] == "pat"
@@ -184,7 +190,7 @@ def test_garbage_public_key_is_named(settings):
 
 def test_wrong_audience_points_at_the_audience_mapper(settings):
     key = new_key()
-    token = key.sign({"aud": "account"})
+    token = key.sign({"aud": "account", "iss": realm()})
     assert "Audience mapper" in keycloak_problem(settings, key.public_key_b64(), token)
 
 

@@ -21,7 +21,7 @@ from social_django.utils import load_backend, load_strategy
 
 from netbox.netbox_sso.refusals import MESSAGES, Refusal  # the name NetBox imports the module by
 
-from .conftest import LoginResult, has_is_staff, keycloak_claims
+from .conftest import LoginResult, has_is_staff, keycloak_claims, start_login
 from .pages import assert_refused, landing
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +42,9 @@ def middleware(request, settings):
 
 
 def start(client, backend):
-    """Start SSO as NetBox's login button does: a GET link up to NetBox 4.6 (social-app-django 5), a POST form after."""
-    if SOCIAL_APP_DJANGO < (6, 0):
-        return client.get(f"/oauth/login/{backend}/")
-    return client.post(f"/oauth/login/{backend}/")
+    """Start SSO as NetBox's login button does: a GET link up to NetBox 4.6, a POST form with the login page's
+    CSRF token after (conftest.start_login)."""
+    return start_login(client, backend)
 
 
 def sso_login(client, idp, backend="keycloak", claims=None, *, logout=False):

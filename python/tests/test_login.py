@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from social_django.models import UserSocialAuth
 
-from .conftest import LoginResult, has_is_staff, keycloak_claims
+from .conftest import LoginResult, has_is_staff, keycloak_claims, start_login
 from .idp import client_secret_sent
 from .pages import assert_refused
 
@@ -292,7 +292,7 @@ def test_without_secret_file_the_secret_setting_is_used(login, idp, sso, setting
 def test_unreadable_secret_file_fails_naming_the_path(client, sso, sso_log, tmp_path):
     missing = tmp_path / "nope" / "client-secret"
     sso["client_secret_file"] = str(missing)
-    begin = client.post("/oauth/login/keycloak/")  # the client id and secret are read when the login starts
+    begin = start_login(client, "keycloak")  # the client id and secret are read when the login starts
     message = assert_refused(client, LoginResult(begin, None), "failed")
     assert str(missing) in sso_log.text  # in the log, not on the page
     assert str(missing) not in message
