@@ -3,9 +3,8 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,15 +20,7 @@ import (
 
 func umbrellaRender(t *testing.T, name string) []byte {
 	t.Helper()
-	dir := os.Getenv("NETBOX_SSO_UMBRELLAS")
-	if dir == "" {
-		dir = "../../../shared/fixtures/netbox-chart-umbrellas"
-	}
-	data, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatalf("umbrella render not found (set NETBOX_SSO_UMBRELLAS): %v", err)
-	}
-	return data
+	return testfixtures.UmbrellaRender(t, name)
 }
 
 // inNamespace is the render as if installed into another namespace.
