@@ -4,8 +4,6 @@ package fn
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
@@ -266,22 +264,18 @@ func carriesHelmFilenames(nodes []*yaml.RNode) bool {
 	return false
 }
 
-var imageVersion = regexp.MustCompile(`:v?(\d+)\.(\d+)(?:\.\d+)?(?:@|$|-)`)
-
 // staffWarning tells users of NetBox 4.5 and later, which removed the staff flag, that groups.staff does nothing.
 func staffWarning(web *Workload, staff []string) string {
 	if len(staff) == 0 {
 		return ""
 	}
 	image := stringField(container(web.Node, web.Container), "image")
-	m := imageVersion.FindStringSubmatch(image)
-	if m == nil {
+	v, ok := netboxVersion(image)
+	if !ok {
 		return ""
 	}
-	major, _ := strconv.Atoi(m[1])
-	minor, _ := strconv.Atoi(m[2])
-	if major > 4 || major == 4 && minor >= 5 {
-		return fmt.Sprintf("spec.groups.staff: NetBox %s.%s (image %s) has no staff flag (removed in 4.5), so these groups grant nothing; use superuser or netboxGroups", m[1], m[2], image)
+	if v[0] > 4 || v[0] == 4 && v[1] >= 5 {
+		return fmt.Sprintf("spec.groups.staff: NetBox %d.%d (image %s) has no staff flag (removed in 4.5), so these groups grant nothing; use superuser or netboxGroups", v[0], v[1], image)
 	}
 	return ""
 }
