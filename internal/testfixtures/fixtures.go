@@ -28,14 +28,19 @@ func ChartRenders(tb testing.TB) string {
 		dir = filepath.Join(repo, dir)
 	}
 	if _, err := os.Stat(dir); err != nil {
-		msg := "no netbox-chart renders at " + dir + " (they live in ../shared/fixtures/netbox-chart beside the clone; set " +
-			EnvVar + " to their folder)"
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s; CI is set, so this is a failure", msg)
-		}
-		tb.Skipf("SKIPPED: %s; with CI=true this is a failure", msg)
+		missing(tb, "no netbox-chart renders at "+dir+" (they live in ../shared/fixtures/netbox-chart beside the clone; set "+
+			EnvVar+" to their folder)")
 	}
 	return dir
+}
+
+// missing skips the test with msg, or fails it under CI, where the renders must be there.
+func missing(tb testing.TB, msg string) {
+	tb.Helper()
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("%s; CI is set, so this is a failure", msg)
+	}
+	tb.Skipf("SKIPPED: %s; with CI=true this is a failure", msg)
 }
 
 // Render reads one render of the folder, by file name (v8.3.61-plain.yaml).
@@ -55,11 +60,7 @@ func UmbrellaRender(tb testing.TB, name string) []byte {
 	tb.Helper()
 	dir := filepath.Join(filepath.Dir(ChartRenders(tb)), "netbox-chart-umbrellas")
 	if _, err := os.Stat(dir); err != nil {
-		msg := "no umbrella renders at " + dir + " (they live beside the netbox-chart renders)"
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s; CI is set, so this is a failure", msg)
-		}
-		tb.Skipf("SKIPPED: %s; with CI=true this is a failure", msg)
+		missing(tb, "no umbrella renders at "+dir+" (they live beside the netbox-chart renders)")
 	}
 	data, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
