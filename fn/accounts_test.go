@@ -157,7 +157,7 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all := strings.Join(out.Warnings, "\n")
+			all := strings.Join(fn.Messages(out.Findings), "\n")
 			for _, want := range c.warn {
 				if !strings.Contains(all, want) {
 					t.Errorf("no warning says %q:\n%s", want, all)
@@ -216,7 +216,7 @@ func TestTakeoverAdviceBySetting(t *testing.T) {
 			t.Fatal(err)
 		}
 		advice := map[string]string{} // setting → the warning that names it
-		for _, w := range out.Warnings {
+		for _, w := range fn.Messages(out.Findings) {
 			for _, s := range []string{"USERNAME_IS_FULL_EMAIL", "KEYCLOAK_USER_FIELDS", "JSONFIELD_ENABLED", "KEYCLOAK_AUDIENCE", "REDIRECT_IS_HTTPS", "KEYCLOAK_SCOPE", "associate_by_email"} {
 				if strings.Contains(w, s) {
 					advice[s] = w

@@ -25,7 +25,7 @@ type Output struct {
 type Outcome struct {
 	Docs     []Output
 	Release  *Release
-	Warnings []string
+	Findings []Finding // warnings, plain-text secrets in the input first
 	Plan     *Summary
 }
 
@@ -41,7 +41,8 @@ type Summary struct {
 	PublicURLFrom string   // spec.netboxURL, or the Ingress or HTTPRoute it was read from
 	RedirectURIs  []string // what NetBox sends the identity provider as redirect_uri
 
-	Sync string // the sync CronJob and what it runs, when spec.sync asks for one
+	Sync    string // the sync CronJob and what it runs, when spec.sync asks for one
+	SyncJob string // "CronJob netbox/netbox-sso-sync", when spec.sync asks for one
 }
 
 // Transform wires SSO into the NetBox instance the config chooses (spec.release, spec.namespace,
@@ -102,12 +103,12 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 
 	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
 	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader, settingKeys(p.settings))
-	warnings = append(warnings, accountNotes...)
+	warnings = append(warnings, onConfigAll(accountNotes)...)
 	warnings = append(warnings, defaultGroupConflicts(rel.ConfigMap, chartCM, cfg.Spec.Groups)...)
-	warnings = append(warnings, cfg.Warnings...)
-	warnings = append(warnings, public.warnings...)
+	warnings = append(warnings, onConfigAll(cfg.Warnings)...)
+	warnings = append(warnings, onConfigAll(public.warnings)...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {
-		warnings = append(warnings, w)
+		warnings = append(warnings, onConfig(w))
 	}
 
 	own, err := findOwnObjects(nodes, p)
@@ -140,6 +141,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	}
 	if p.syncJob != nil {
 		summary.Sync = syncSummary(p.syncJob, cfg.Spec.Sync)
+		summary.SyncJob = p.syncJob.GetKind() + " " + manifest.QualifiedName(p.syncJob)
 	}
 
 	out := make([]Output, 0, len(nodes)+len(p.objects))
@@ -161,7 +163,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 			out = append(out, Output{From: -1, Node: obj, Changed: true})
 		}
 	}
-	return &Outcome{Docs: out, Release: rel, Warnings: warnings, Plan: summary}, nil
+	return &Outcome{Docs: out, Release: rel, Findings: warnings, Plan: summary}, nil
 }
 
 // ownObjects says what becomes of objects an earlier run added: updated where they stand (keeping everything
@@ -170,7 +172,7 @@ type ownObjects struct {
 	replaces map[int]*yaml.RNode // input index → the object that takes its place
 	placed   map[*yaml.RNode]bool
 	dropped  map[int]bool
-	warnings []string
+	warnings []Finding
 }
 
 func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
@@ -197,7 +199,7 @@ func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
 	for i, n := range nodes {
 		if n != nil && own.replaces[i] == nil && n.GetAnnotations()[managedAnnotation] == "true" && (n.GetNamespace() == p.namespace && n.GetName() == p.configMap || p.ownsSync(n)) {
 			own.dropped[i] = true
-			own.warnings = append(own.warnings, fmt.Sprintf("%s was added by an earlier netbox-sso run and is no longer needed; it is left out", describe(i, n)))
+			own.warnings = append(own.warnings, about(i, "", fmt.Sprintf("%s was added by an earlier netbox-sso run and is no longer needed; it is left out", describe(i, n))))
 		}
 	}
 	return own, nil

@@ -95,7 +95,7 @@ func TestPublicURLFromRoutes(t *testing.T) {
 				t.Errorf("redirect URIs %q, want first %q", out.Plan.RedirectURIs, c.redirect)
 			}
 			var urlWarnings []string
-			for _, w := range out.Warnings {
+			for _, w := range fn.Messages(out.Findings) {
 				if strings.Contains(w, "netboxURL") {
 					urlWarnings = append(urlWarnings, w)
 				}
@@ -139,7 +139,7 @@ func TestPublicURLUnderBasePath(t *testing.T) {
 		if len(out.Plan.RedirectURIs) == 0 || out.Plan.RedirectURIs[0] != c.redirect {
 			t.Errorf("netboxURL %q: redirect URIs %q, want %q", c.netboxURL, out.Plan.RedirectURIs, c.redirect)
 		}
-		all := strings.Join(out.Warnings, "\n")
+		all := strings.Join(fn.Messages(out.Findings), "\n")
 		if c.warn == "" && strings.Contains(all, "BASE_PATH") || c.warn != "" && !strings.Contains(all, c.warn) {
 			t.Errorf("netboxURL %q: warnings %q, want %q", c.netboxURL, all, c.warn)
 		}

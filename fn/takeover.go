@@ -34,7 +34,7 @@ var remoteAuthValues = []struct {
 // user_default_groups_handler adds to every SSO user at every login) that spec.groups.netboxGroups also maps to
 // while prune is on. Pruning would take such a group away again at every login; the login module leaves default
 // groups alone instead, so the mapping never takes the group away from anyone.
-func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []string {
+func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []Finding {
 	if groups.Prune == nil || !*groups.Prune || len(groups.NetBoxGroups) == 0 {
 		return nil
 	}
@@ -56,7 +56,7 @@ func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []
 			isDefault[item.Value] = true
 		}
 	}
-	var out []string
+	var out []Finding
 	seen := map[string]bool{}
 	for i, m := range groups.NetBoxGroups {
 		for _, to := range m.To {
@@ -64,11 +64,11 @@ func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []
 				continue
 			}
 			seen[to] = true
-			out = append(out, fmt.Sprintf(
+			out = append(out, about(cmIndex, "data.netbox.yaml", fmt.Sprintf(
 				"%s: remoteAuth.defaultGroups lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
 					"NetBox adds default groups to every SSO user at every login, so the login module never prunes %q; "+
 					"remove it from remoteAuth.defaultGroups or from spec.groups.netboxGroups[%d].to",
-				describe(cmIndex, cm), to, i, to, i))
+				describe(cmIndex, cm), to, i, to, i)))
 		}
 	}
 	return out
@@ -104,8 +104,8 @@ func hasStoredEffect(setting string) bool {
 
 // handWired inspects the release's ConfigMap and workloads and returns the findings, plain-text secrets first.
 // written holds the settings netbox-sso writes, which win over hand-wired ones.
-func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool, written map[string]bool) []string {
-	var secrets, others []string
+func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKept bool, written map[string]bool) []Finding {
+	var secrets, others []Finding
 	where := describe(cmIndex, cm)
 
 	data, _ := cm.Pipe(yaml.Lookup("data"))
@@ -124,14 +124,15 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 			continue
 		}
 		values := fmt.Sprintf("extraConfig[%s].values", m[1])
+		field := "data." + key
 		fields, _ := settings.Fields()
 		var social, kept, inert, left []string
 		for _, f := range fields {
 			switch {
 			case strings.HasPrefix(f, "SOCIAL_AUTH_") && strings.Contains(f, "SECRET"):
-				secrets = append(secrets, fmt.Sprintf(
+				secrets = append(secrets, about(cmIndex, field, fmt.Sprintf(
 					"%s key %s holds %s in plain text: delete %s.%s from your values and rotate the client secret; netbox-sso reads the secret from a Secret instead",
-					where, key, f, values, f))
+					where, key, f, values, f)))
 			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
 				social = append(social, f)
 			case overriddenByNetBox[f]:
@@ -143,35 +144,35 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 			}
 		}
 		if len(social) > 0 {
-			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso now manages: delete them from %s",
-				where, key, strings.Join(social, ", "), values))
+			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s sets %s, which netbox-sso now manages: delete them from %s",
+				where, key, strings.Join(social, ", "), values)))
 		}
 		if len(inert) > 0 {
-			others = append(others, fmt.Sprintf("%s key %s sets %s, which NetBox overrides (its settings.py sets them after reading the configuration): delete them from %s",
-				where, key, strings.Join(inert, ", "), values))
+			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s sets %s, which NetBox overrides (its settings.py sets them after reading the configuration): delete them from %s",
+				where, key, strings.Join(inert, ", "), values)))
 		}
 		if len(kept) > 0 {
-			others = append(others, fmt.Sprintf("%s key %s sets %s, which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them in %s (deleting them changes the usernames and fields of users from then on)",
-				where, key, strings.Join(kept, ", "), values))
+			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s sets %s, which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them in %s (deleting them changes the usernames and fields of users from then on)",
+				where, key, strings.Join(kept, ", "), values)))
 		}
 		if len(left) > 0 {
-			others = append(others, fmt.Sprintf("%s key %s sets %s, which netbox-sso does not set, so they stay in effect: keep them in %s only if you still need them",
-				where, key, strings.Join(left, ", "), values))
+			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s sets %s, which netbox-sso does not set, so they stay in effect: keep them in %s only if you still need them",
+				where, key, strings.Join(left, ", "), values)))
 		}
 		if p, _ := settings.Pipe(yaml.Get("SOCIAL_AUTH_PIPELINE")); p != nil && strings.Contains(mustString(p), "associate_by_email") {
-			others = append(others, fmt.Sprintf("%s key %s: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address (associate_by_email); netbox-sso's pipeline does not, because an identity provider may pass on an unverified address: an existing account that has never logged in through single sign-on gets a second account instead",
-				where, key))
+			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address (associate_by_email); netbox-sso's pipeline does not, because an identity provider may pass on an unverified address: an existing account that has never logged in through single sign-on gets a second account instead",
+				where, key)))
 		}
 	}
 
 	if netbox := parseSettings(data, "netbox.yaml"); netbox != nil {
 		if v, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_ENABLED")); v != nil && !isFalse(v) && !headerAuthKept {
-			others = append(others, fmt.Sprintf(
+			others = append(others, about(cmIndex, "data.netbox.yaml", fmt.Sprintf(
 				"%s: remoteAuth.enabled is true, which lets anyone who reaches NetBox log in as anyone with a Remote-User header; netbox-sso turns it off: delete remoteAuth.enabled from your values",
-				where))
+				where)))
 		}
 		if v, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_BACKEND")); v != nil && !isDefaultBackend(v) {
-			others = append(others, fmt.Sprintf("%s: remoteAuth.backends is set; netbox-sso sets the backend: delete remoteAuth.backends from your values", where))
+			others = append(others, about(cmIndex, "data.netbox.yaml", fmt.Sprintf("%s: remoteAuth.backends is set; netbox-sso sets the backend: delete remoteAuth.backends from your values", where)))
 		}
 		var inert []string
 		for _, r := range remoteAuthValues {
@@ -180,9 +181,9 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 			}
 		}
 		if len(inert) > 0 {
-			others = append(others, fmt.Sprintf(
+			others = append(others, about(cmIndex, "data.netbox.yaml", fmt.Sprintf(
 				"%s: %s apply to header logins only and do nothing for SSO logins; netbox-sso maps groups through spec.groups: delete them from your values",
-				where, strings.Join(inert, ", ")))
+				where, strings.Join(inert, ", "))))
 		}
 	}
 
@@ -191,9 +192,10 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 		for _, m := range elements(c, "volumeMounts") {
 			path := stringField(m, "mountPath")
 			if strings.HasPrefix(path, "/opt/netbox/netbox/netbox/") && strings.HasSuffix(path, ".py") {
-				others = append(others, fmt.Sprintf(
+				field := fmt.Sprintf("%s.spec.containers[name=%s].volumeMounts[name=%s]", strings.Join(podTemplatePath(w.Node.GetKind()), "."), w.Container, stringField(m, "name"))
+				others = append(others, about(w.Index, field, fmt.Sprintf(
 					"%s: container %q mounts a hand-wired pipeline module at %s (volume %q); netbox-sso ships its own: delete that extraVolumes/extraVolumeMounts entry and its extraDeploy ConfigMap",
-					describe(w.Index, w.Node), w.Container, path, stringField(m, "name")))
+					describe(w.Index, w.Node), w.Container, path, stringField(m, "name"))))
 			}
 		}
 	}

@@ -41,7 +41,7 @@ func TestDefaultGroupConflicts(t *testing.T) {
 				t.Fatalf("got %d warnings, want %d: %q", len(got), c.warnings, got)
 			}
 			for _, w := range got {
-				if !strings.Contains(w, `remoteAuth.defaultGroups lists "Everyone"`) || !strings.Contains(w, "spec.groups.netboxGroups[0]") {
+				if !strings.Contains(w.Message, `remoteAuth.defaultGroups lists "Everyone"`) || !strings.Contains(w.Message, "spec.groups.netboxGroups[0]") {
 					t.Errorf("warning does not name the group and the mapping: %s", w)
 				}
 			}

@@ -109,6 +109,46 @@ func TestKptFnRender(t *testing.T) {
 		assertUserError(t, r, "[warning]", "spec.provider.issuerURL")
 	})
 
+	// kpt shows each result once, on the object, field and file it is about, and one info result that sums up the
+	// change; netbox-sso prints nothing on stderr under kpt (kpt would show it as a second copy).
+	t.Run("results name object, field and file, once each", func(t *testing.T) {
+		p := w.path("takeover")
+		if err := copyTree(filepath.Join(repoRoot, kptPkg), p); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(p, "netbox.yaml"), readFile(t, filepath.Join(repoRoot, "testdata/handwired-takeover/input.yaml")))
+		cfg := strings.Replace(readFile(t, filepath.Join(p, "sso.yaml")), "issuerURL: https://", "issuerURL: http://", 1)
+		writeFile(t, filepath.Join(p, "sso.yaml"), cfg)
+		r := w.mustRun(nil, "bin/kpt", "fn", "render", "--allow-exec", "takeover", "-o", "stdout", "--truncate-output=false", "--results-dir", "results")
+		for _, line := range []string{
+			"[warning] v1/ConfigMap/netbox/netbox data.extra-0.yaml: holds SOCIAL_AUTH_KEYCLOAK_SECRET in plain text",
+			"[warning] v1/ConfigMap/netbox/netbox data.netbox.yaml: remoteAuth.enabled is true",
+			`[warning] apps/v1/Deployment/netbox/netbox spec.template.spec.containers[name=netbox].volumeMounts[name=sso-pipeline]: container "netbox" mounts a hand-wired pipeline module`,
+			"[warning] fn.netbox-sso.dev/v1alpha1/NetBoxSSO/keycloak spec.provider.issuerURL: plain http sends tokens",
+			`[info] apps/v1/Deployment/netbox/netbox: NetBox instance "netbox" (namespace netbox, web Deployment netbox) signs in with keycloak: ConfigMap netbox/netbox-sso; volumes and checksum in Deployment netbox/netbox, Deployment netbox/netbox-worker, CronJob netbox/netbox-housekeeping; 7 warnings`,
+		} {
+			if n := strings.Count(r.stderr, line); n != 1 {
+				t.Errorf("kpt shows %d times, want once: %s\n%s", n, line, r.stderr)
+			}
+		}
+		for _, twice := range []string{"plain http sends tokens", "holds SOCIAL_AUTH_KEYCLOAK_SECRET", "Stderr:"} {
+			if n := strings.Count(r.stderr, twice); n > 1 || twice == "Stderr:" && n > 0 {
+				t.Errorf("kpt shows %q %d times:\n%s", twice, n, r.stderr)
+			}
+		}
+		if n := strings.Count(r.stderr, "[info]"); n != 1 {
+			t.Errorf("%d info results, want one summary:\n%s", n, r.stderr)
+		}
+		// The structured results kpt keeps carry the file of each object.
+		results := readFile(t, w.path("results/results.yaml"))
+		for _, want := range []string{"field:\n          path: data.extra-0.yaml\n        file:\n          path: netbox.yaml\n",
+			"field:\n          path: spec.provider.issuerURL\n        file:\n          path: sso.yaml\n"} {
+			if !strings.Contains(results, want) {
+				t.Errorf("results.yaml lacks %q:\n%s", want, results)
+			}
+		}
+	})
+
 	t.Run("missing config is a clear error", func(t *testing.T) {
 		p := w.path("noconfig")
 		if err := copyTree(filepath.Join(repoRoot, kptPkg), p); err != nil {

@@ -88,8 +88,11 @@ func TestKRMMode(t *testing.T) {
 		t.Errorf("%d items out, want %d in + ConfigMap + Secret", len(outItems), len(items))
 	}
 	results := elements(list, "results")
-	if len(results) != 1 || stringField(results[0], "severity") != "warning" || !strings.Contains(stringField(results[0], "message"), "inline secret") {
-		t.Errorf("want one warning result about the inline secret, got %v", results)
+	if len(results) != 2 || stringField(results[0], "severity") != "warning" || !strings.Contains(stringField(results[0], "message"), "inline secret") ||
+		yaml.GetValue(results[0].Field("field").Value.Field("path").Value) != "spec.provider.clientSecret" {
+		t.Errorf("want a warning result on spec.provider.clientSecret about the inline secret, then the summary; got %v", results)
+	} else if stringField(results[1], "severity") != "info" || !strings.Contains(stringField(results[1], "message"), "ConfigMap netbox/netbox-sso, Secret netbox/netbox-sso") {
+		t.Errorf("want an info result that names the objects added, got %s", results[1].MustString())
 	}
 	if strings.Contains(string(out), "config.kubernetes.io/index") {
 		t.Error("output gained index annotations the input did not have")
@@ -187,5 +190,47 @@ func TestKRMReplacedObjectKeepsItsFile(t *testing.T) {
 	}
 	if strings.Count(string(second), "sso/objects.yaml") != 2 {
 		t.Errorf("the re-made ConfigMap lost the file annotations kpt keeps:\n%s", second)
+	}
+}
+
+// Under kpt (items annotated with their package) the findings are results only: kpt prints a function's results
+// and then its stderr, so printing them there as well would show each twice. Under kustomize, which shows no
+// results, stderr is where they reach the user.
+func TestKRMFindingsPrintedOnce(t *testing.T) {
+	input := exampleInput(t)
+	cfg := variants[1].config() // inline secret: a warning
+	for _, c := range []struct {
+		name       string
+		annotation string
+		stderr     int
+	}{
+		{"kustomize", "config.kubernetes.io/index: '0'", 1},
+		{"kpt", "internal.config.kubernetes.io/package-path: /pkg", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+			for _, d := range strings.Split(string(input), "\n---\n")[1:] {
+				n, err := yaml.Parse(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				k, v, _ := strings.Cut(c.annotation, ": ")
+				if err := n.PipeE(yaml.SetAnnotation(k, strings.Trim(v, "'"))); err != nil {
+					t.Fatal(err)
+				}
+				rl += "- " + strings.ReplaceAll(strings.TrimSpace(n.MustString()), "\n", "\n  ") + "\n"
+			}
+			rl += "functionConfig:\n  " + strings.ReplaceAll(strings.TrimSpace(cfg), "\n", "\n  ") + "\n"
+			out, stderr, code := runCLI(t, nil, []byte(rl), nil)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if n := strings.Count(string(out), "an inline secret is stored in your config"); n != 1 {
+				t.Errorf("the warning is %d times in the results, want once", n)
+			}
+			if n := strings.Count(string(stderr), "an inline secret is stored in your config"); n != c.stderr {
+				t.Errorf("the warning is %d times on stderr, want %d:\n%s", n, c.stderr, stderr)
+			}
+		})
 	}
 }

@@ -262,7 +262,7 @@ func runValidate(o options, env Env) error {
 		if err != nil {
 			return failure(err)
 		}
-		warnings = r.outcome.Warnings
+		warnings = fn.Messages(r.outcome.Findings)
 		checked = fmt.Sprintf("config %s on %d object(s)", o.config, len(r.in.objects()))
 		if rel := r.outcome.Release; rel != nil {
 			checked += fmt.Sprintf(", release %q in namespace %q (web Deployment %q)", rel.Name, rel.Namespace, rel.Deployment)
@@ -303,7 +303,7 @@ func runExplain(o options, env Env) error {
 	s := r.outcome.Plan
 	w := env.Stdout
 	if s == nil { // hook-only input: nothing to wire
-		for _, msg := range r.outcome.Warnings {
+		for _, msg := range fn.Messages(r.outcome.Findings) {
 			fmt.Fprintln(w, "Nothing to change: "+msg)
 		}
 		return nil
@@ -335,10 +335,10 @@ func runExplain(o options, env Env) error {
 	}
 	fmt.Fprintf(w, "  (client secret: %s, read from a file at login; never in settings)\n", secretSource(r.cfg.Config))
 	fmt.Fprintln(w, "\nWarnings:")
-	if len(r.outcome.Warnings) == 0 {
+	if len(r.outcome.Findings) == 0 {
 		fmt.Fprintln(w, "  none")
 	}
-	for _, msg := range r.outcome.Warnings {
+	for _, msg := range fn.Messages(r.outcome.Findings) {
 		fmt.Fprintln(w, "  - "+msg)
 	}
 	if o.diff {

@@ -29,16 +29,17 @@ func runKRM(in *input, o options, env Env) int {
 	if fc := list.Field("functionConfig"); fc != nil {
 		rl.FunctionConfig = fc.Value
 	}
-	results, err := processList(rl, o)
-	if err != nil {
-		results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
-	}
+	results, messages := processList(rl, o)
 	errorResult := false
 	for _, r := range results {
-		if r.Severity == framework.Error {
-			errorResult = true
+		errorResult = errorResult || r.Severity == framework.Error
+	}
+	// kpt prints the results itself, and then the function's stderr as well: printing them there too would show
+	// every warning twice. kustomize shows no results, so there stderr is the only way they reach the user.
+	if !fromKpt(rl.Items) {
+		for _, m := range messages {
+			fmt.Fprintln(env.Stderr, "netbox-sso: "+m)
 		}
-		fmt.Fprintf(env.Stderr, "netbox-sso: %s: %s\n", r.Severity, r.Message)
 	}
 	out, err := writeResourceList(list, rl.Items, results)
 	if err != nil {
@@ -55,26 +56,42 @@ func runKRM(in *input, o options, env Env) int {
 	return 0
 }
 
-// processList transforms the items in place. On error the items stay as they came.
-func processList(rl *framework.ResourceList, o options) (framework.Results, error) {
+// processList transforms the items in place and returns the results (the findings and one info result that sums
+// up the change, or the error) and the warnings and the error as the post-renderer words them, for stderr
+// ("warning: ...", "error: ..."). On error the items stay as they came.
+func processList(rl *framework.ResourceList, o options) (framework.Results, []string) {
 	cfg, err := krmConfig(rl.FunctionConfig, o)
 	if err != nil {
-		return nil, err
+		return framework.Results{fn.ErrorResult(err, rl.Items, nil, rl.FunctionConfig)}, []string{"error: " + err.Error()}
 	}
 	outcome, err := fn.Transform(rl.Items, cfg)
 	if err != nil {
-		return nil, err
+		return framework.Results{fn.ErrorResult(err, rl.Items, cfg.Config, rl.FunctionConfig)}, []string{"error: " + err.Error()}
 	}
+	var messages []string
+	for _, f := range outcome.Findings {
+		messages = append(messages, "warning: "+f.Message)
+	}
+	results := fn.Results(outcome, rl.Items, cfg.Config, rl.FunctionConfig)
 	items := make([]*yaml.RNode, 0, len(outcome.Docs))
 	for _, d := range outcome.Docs {
 		items = append(items, d.Node)
 	}
 	rl.Items = items
-	var results framework.Results
-	for _, w := range outcome.Warnings {
-		results = append(results, &framework.Result{Severity: framework.Warning, Message: w})
+	return results, messages
+}
+
+// kptPackagePath is the annotation kpt (and only kpt) puts on every item it sends: the package directory.
+const kptPackagePath = "internal.config.kubernetes.io/package-path"
+
+// fromKpt says whether kpt sent the list, which it marks by annotating the items with their package.
+func fromKpt(items []*yaml.RNode) bool {
+	for _, it := range items {
+		if it.GetAnnotations()[kptPackagePath] != "" {
+			return true
+		}
 	}
-	return results, nil
+	return false
 }
 
 // krmConfig reads the function config: a NetBoxSSO document; or a ConfigMap, which is what `kpt fn eval`

@@ -29,8 +29,8 @@ func runTransform(o options, env Env) error {
 	if err != nil {
 		return failure(err)
 	}
-	for _, w := range r.outcome.Warnings {
-		warn(env, w)
+	for _, w := range r.outcome.Findings {
+		warn(env, w.Message)
 	}
 	if _, err := env.Stdout.Write(out); err != nil {
 		return failure(fmt.Errorf("writing output: %w", err))
@@ -95,7 +95,7 @@ func (in *input) onlyHelmHooks() bool {
 }
 
 func passThrough(in *input) *fn.Outcome {
-	out := &fn.Outcome{Warnings: []string{"the input holds only Helm hooks and no NetBox release; passed through unchanged"}}
+	out := &fn.Outcome{Findings: []fn.Finding{{Message: "the input holds only Helm hooks and no NetBox release; passed through unchanged", Document: fn.NoDocument}}}
 	for _, d := range in.docs {
 		out.Docs = append(out.Docs, fn.Output{From: d.Index})
 	}
