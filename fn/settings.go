@@ -49,14 +49,12 @@ type backend struct {
 }
 
 func backendFor(providerType string) backend {
+	name := config.BackendName(providerType)
 	if providerType == config.OIDC {
-		return backend{moduleImport + ".backends.OpenIdConnectAuth", "oidc", "SOCIAL_AUTH_OIDC_"}
+		return backend{moduleImport + ".backends.OpenIdConnectAuth", name, "SOCIAL_AUTH_OIDC_"}
 	}
-	return backend{moduleImport + ".backends.KeycloakOAuth2", "keycloak", "SOCIAL_AUTH_KEYCLOAK_"}
+	return backend{moduleImport + ".backends.KeycloakOAuth2", name, "SOCIAL_AUTH_KEYCLOAK_"}
 }
-
-// BackendName is the social-core backend name, as in NetBox's /oauth/login/<name>/ and /oauth/complete/<name>/.
-func BackendName(providerType string) string { return backendFor(providerType).name }
 
 // Settings renders the settings file that the chart's configuration.py merges last. It holds no secret.
 func Settings(cfg *config.Config) string {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
-	"github.com/netbox-sso/netbox-sso/fn"
 )
 
 // ClientRepresentation holds the fields of Keycloak's ClientRepresentation that netbox-sso sets.
@@ -44,7 +43,7 @@ type ProtocolMapper struct {
 func Client(c *config.Config) (*ClientRepresentation, []string) {
 	var warnings []string
 	p := c.Spec.Provider
-	backend := fn.BackendName(p.Type)
+	backend := config.BackendName(p.Type)
 	client := &ClientRepresentation{
 		ClientID:                p.ClientID,
 		Name:                    "NetBox",
