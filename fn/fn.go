@@ -1,8 +1,21 @@
-// Package fn is the transform at the heart of netbox-sso: find the NetBox release in rendered netbox-chart
-// manifests, plan what single sign-on needs, and apply it as small, idempotent changes.
+// Package fn is netbox-sso as a KRM function: Transform takes the objects of a rendered netbox-chart (a
+// ResourceList's items, or a post-renderer's manifests through TransformManifests) and wires single sign-on into
+// one NetBox instance; Results turns the outcome into the ResourceList's results.
+//
+// Transform runs the design's steps, one file each:
+//
+//	select.go    SelectInstance   select the instance (release.go, references.go: how netbox-chart output is read)
+//	build.go     BuildObjects     build the objects: public URL (ingress.go), settings (settings.go), ConfigMap,
+//	                              Secret (objects.go), sync CronJob (sync.go), objects of an earlier run
+//	report.go    ReportTakeover   report the takeover of a hand-wired setup (takeover.go, accounts.go)
+//	workload.go  WireWorkload     wire each workload: volumes, mounts, checksum
+//	results.go   Results          the KRM results: each finding (findings.go) on its object, field and file
+//
+// Every step reads the nodes and never changes them; the outcome holds copies.
 package fn
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -41,251 +54,133 @@ type Summary struct {
 	PublicURLFrom string   // spec.netboxURL, or the Ingress or HTTPRoute it was read from
 	RedirectURIs  []string // what NetBox sends the identity provider as redirect_uri
 
-	Sync    string // the sync CronJob and what it runs, when spec.sync asks for one
-	SyncJob string // "CronJob netbox/netbox-sso-sync", when spec.sync asks for one
+	Sync string // the sync CronJob and what it runs, when spec.sync asks for one
 }
 
-// Transform wires SSO into the NetBox instance the config chooses (spec.release, spec.namespace,
-// spec.deployment), and into nothing else: other instances are only found, never read further or changed. nodes
-// holds one entry per input document, nil where a document is not an object (empty, comments only). It never
-// changes nodes: the wired workloads are copies, in the Outcome.
+// Transform wires single sign-on into the NetBox instance the config chooses, and into nothing else, in the
+// steps the design names:
+//
+//  1. SelectInstance: find every NetBox instance, pick the one spec.release, spec.namespace and spec.deployment
+//     choose, and read what belongs to it (its ConfigMap, worker and housekeeping workloads).
+//  2. BuildObjects: NetBox's public URL, the settings, the ConfigMap (and Secret, and sync CronJob) to add, the
+//     volumes every workload gets, and what becomes of the objects an earlier run added.
+//  3. ReportTakeover: what a hand-wired setup left behind, and whether its users keep their accounts (an error
+//     when they would not).
+//  4. WireWorkload, for each workload of the instance: volumes, mounts and the checksum annotation, in a copy.
+//
+// nodes holds one entry per input document, nil where a document is not an object (empty, comments only) or
+// one Relevant says the transform need not see. Input that holds only Helm hooks passes through with a finding.
+// Transform never changes nodes: the wired workloads are copies, in the Outcome, so a failure leaves the input
+// as it came (a failed KRM call returns its items unchanged). Errors name the config field or the document.
 func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
-	found := findReleases(nodes)
-	rel, err := selectRelease(found, Choice{Release: cfg.Spec.Release, Namespace: cfg.Spec.Namespace, Deployment: cfg.Spec.Deployment})
+	return transform(nodes, cfg, false)
+}
+
+// TransformManifests is Transform for a post-renderer: it parses the documents (only those Relevant keeps; the
+// others are written back from their own bytes) and transforms them. Errors name the document (index, kind,
+// name) or the config field.
+func TransformManifests(docs []*manifest.Document, cfg *config.Loaded) (*Outcome, error) {
+	nodes, err := manifest.ParseAll(docs, Relevant)
 	if err != nil {
 		return nil, err
 	}
-	if err := rel.resolve(nodes, found); err != nil {
-		return nil, err
+	dropped := false
+	for i, d := range docs {
+		dropped = dropped || nodes[i] == nil && !d.Empty()
 	}
-	// What netbox-sso reads and edits must be unambiguous; other documents are not its business.
-	for _, i := range append([]int{rel.ConfigMap}, workloadIndices(rel)...) {
-		if err := manifest.DuplicateKey(nodes[i]); err != nil {
-			return nil, fmt.Errorf("%s: %w", describe(i, nodes[i]), err)
-		}
-	}
-	chartCM := nodes[rel.ConfigMap]
-	name := earlierObjectName(nodes, rel.Web)
-	if name == "" {
-		name = objectName(chartCM.GetName())
-	}
+	return transform(nodes, cfg, dropped)
+}
 
-	// Users the hand-wired setup stored must keep matching their accounts.
-	loaded := loadedSettings(nodes, rel)
-	accountNotes, err := accountFindings(loaded, rel.Web, &cfg.Spec.Provider)
+// transform is Transform; otherObjects says that objects Relevant dropped (nil in nodes) were in the input, which
+// rules out input of Helm hooks only.
+func transform(nodes []*yaml.RNode, cfg *config.Loaded, otherObjects bool) (*Outcome, error) {
+	rel, err := SelectInstance(nodes, ChoiceOf(cfg.Config))
+	if errors.Is(err, ErrNoRelease) && !otherObjects && onlyHelmHooks(nodes) {
+		return passThrough(nodes), nil
+	}
 	if err != nil {
 		return nil, err
 	}
-
-	// Where users reach NetBox: spec.netboxURL, or else what the input's Ingress and HTTPRoute objects show.
-	basePath := ""
-	if b, ok := loaded["BASE_PATH"]; ok && b.value.YNode().Kind == yaml.ScalarNode {
-		basePath = yaml.GetValue(b.value)
-	}
-	public := decidePublicURL(cfg.Config, publicRoutes(nodes, rel), basePath)
-	effective := cfg.Config
-	if cfg.Spec.NetBoxURL == "" && public.netboxURL != "" {
-		withURL := *cfg.Config
-		withURL.Spec.NetBoxURL = public.netboxURL
-		effective = &withURL
-	}
-
-	if err := checkLogout(effective); err != nil {
-		return nil, err
-	}
-	p, err := newPlan(effective, rel, chartCM, name, carriesHelmFilenames(nodes))
+	objects, err := BuildObjects(nodes, rel, cfg.Config)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.addSync(effective, rel); err != nil {
+	findings, err := ReportTakeover(nodes, rel, cfg.Config, objects)
+	if err != nil {
 		return nil, err
 	}
-
-	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
-	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader, settingKeys(p.settings))
-	warnings = append(warnings, onConfigAll(accountNotes)...)
-	warnings = append(warnings, defaultGroupConflicts(rel.ConfigMap, chartCM, cfg.Spec.Groups)...)
-	warnings = append(warnings, onConfigAll(cfg.Warnings)...)
-	warnings = append(warnings, onConfigAll(public.warnings)...)
+	findings = append(findings, onConfigAll(cfg.Warnings)...)
+	findings = append(findings, onConfigAll(objects.public.warnings)...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {
-		warnings = append(warnings, onConfig(w))
+		findings = append(findings, onConfig(w))
 	}
+	findings = append(findings, objects.earlier.warnings...)
 
-	own, err := findOwnObjects(nodes, p)
-	if err != nil {
-		return nil, err
-	}
-	warnings = append(warnings, own.warnings...)
-
-	// Each workload is wired in a copy, so the input's nodes stay as they came until all of them are wired: a
-	// failure on the worker leaves the web Deployment unwired too (a failed KRM call returns its items as it got
-	// them).
-	changed, wired := map[int]bool{}, map[int]*yaml.RNode{}
-	summary := &Summary{Settings: p.settings, Checksum: p.checksum, Mounts: map[string][]string{},
-		PublicURL: public.netboxURL, PublicURLFrom: public.source, RedirectURIs: public.redirectURIs}
+	wired := make(map[int]Output, len(rel.Workloads()))
 	for _, w := range rel.Workloads() {
-		w.Node = w.Node.Copy()
-		ch, err := p.wire(w)
+		node, changed, err := WireWorkload(w, objects)
 		if err != nil {
 			return nil, err
 		}
-		changed[w.Index], wired[w.Index] = ch, w.Node
-		name := describe(w.Index, w.Node)
-		summary.Workloads = append(summary.Workloads, name)
-		for _, m := range p.mounts() {
-			summary.Mounts[name] = append(summary.Mounts[name], fmt.Sprintf("volume %s at %s", m.name, m.path))
-		}
+		wired[w.Index] = Output{From: w.Index, Node: node, Changed: changed}
 	}
-	for _, obj := range p.objects {
-		summary.Added = append(summary.Added, obj.GetKind()+" "+manifest.QualifiedName(obj))
-	}
-	if p.syncJob != nil {
-		summary.Sync = syncSummary(p.syncJob, cfg.Spec.Sync)
-		summary.SyncJob = p.syncJob.GetKind() + " " + manifest.QualifiedName(p.syncJob)
-	}
+	return &Outcome{Docs: outputDocs(nodes, objects, wired), Release: rel, Findings: findings, Plan: explainSummary(rel, objects, cfg.Config)}, nil
+}
 
-	out := make([]Output, 0, len(nodes)+len(p.objects))
+// outputDocs puts the output in order: every input document where it stood (wired, updated, or as it came), less
+// the objects of an earlier run that are no longer needed, then the objects added. New objects go last, so every
+// input document keeps its index (which messages name) on a second run.
+func outputDocs(nodes []*yaml.RNode, objects *Objects, wired map[int]Output) []Output {
+	own := objects.earlier
+	out := make([]Output, 0, len(nodes)+len(objects.objects))
 	for i, n := range nodes {
+		w, isWired := wired[i]
 		switch {
 		case own.dropped[i]:
 			continue
 		case own.replaces[i] != nil:
 			out = append(out, Output{From: i, Node: own.replaces[i], Changed: !sameYAML(n.YNode(), own.replaces[i].YNode())})
-		case wired[i] != nil:
-			out = append(out, Output{From: i, Node: wired[i], Changed: changed[i]})
+		case isWired:
+			out = append(out, w)
 		default:
-			out = append(out, Output{From: i, Node: n, Changed: changed[i]})
+			out = append(out, Output{From: i, Node: n})
 		}
 	}
-	// New objects go last, so every input document keeps its index (which messages name) on a second run.
-	for _, obj := range p.objects {
+	for _, obj := range objects.objects {
 		if !own.placed[obj] {
 			out = append(out, Output{From: -1, Node: obj, Changed: true})
 		}
 	}
-	return &Outcome{Docs: out, Release: rel, Findings: warnings, Plan: summary}, nil
-}
-
-// ownObjects says what becomes of objects an earlier run added: updated where they stand (keeping everything
-// in them that netbox-sso does not own, see adopt), or left out when no longer needed.
-type ownObjects struct {
-	replaces map[int]*yaml.RNode // input index → the object that takes its place
-	placed   map[*yaml.RNode]bool
-	dropped  map[int]bool
-	warnings []Finding
-}
-
-func findOwnObjects(nodes []*yaml.RNode, p *plan) (*ownObjects, error) {
-	own := &ownObjects{replaces: map[int]*yaml.RNode{}, placed: map[*yaml.RNode]bool{}, dropped: map[int]bool{}}
-	for _, obj := range p.objects {
-		for i, n := range nodes {
-			if n == nil || n.GetKind() != obj.GetKind() || n.GetName() != obj.GetName() || n.GetNamespace() != obj.GetNamespace() {
-				continue
-			}
-			if err := manifest.DuplicateKey(n); err != nil {
-				return nil, fmt.Errorf("%s: %w", describe(i, n), err)
-			}
-			if n.GetAnnotations()[managedAnnotation] != "true" {
-				return nil, fmt.Errorf("%s has the name netbox-sso gives its own %s; rename or remove it", describe(i, n), obj.GetKind())
-			}
-			merged, err := adopt(n, obj)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", describe(i, n), err)
-			}
-			own.replaces[i] = merged
-			own.placed[obj] = true
-		}
-	}
-	for i, n := range nodes {
-		if n != nil && own.replaces[i] == nil && n.GetAnnotations()[managedAnnotation] == "true" && (n.GetNamespace() == p.namespace && n.GetName() == p.configMap || p.ownsSync(n)) {
-			own.dropped[i] = true
-			own.warnings = append(own.warnings, about(i, "", fmt.Sprintf("%s was added by an earlier netbox-sso run and is no longer needed; it is left out", describe(i, n))))
-		}
-	}
-	return own, nil
-}
-
-// ownedFields are the top-level fields netbox-sso owns in the objects it adds, by kind: their content is
-// netbox-sso's alone and is rebuilt on every run. Besides these it owns the labels and annotations it sets
-// (their values, not the others beside them). docs/how-it-works.md lists the same.
-var ownedFields = map[string][]string{
-	"ConfigMap": {"data", "binaryData"},
-	"Secret":    {"type", "data", "stringData"},
-	"CronJob":   {"spec"}, // the sync CronJob: a copy of the housekeeping CronJob's, rebuilt on every run
-}
-
-// adopt brings an object an earlier run added up to date: it starts from that object as it stands now, so
-// whatever other tools put in it (kustomize labels:, kpt set-labels, an Argo CD sync-wave annotation, kustomize
-// and kpt bookkeeping) is kept, and sets what netbox-sso owns from the fresh object.
-func adopt(existing, fresh *yaml.RNode) (*yaml.RNode, error) {
-	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
-		if err := manifest.RequireMapping(existing, path...); err != nil {
-			return nil, err
-		}
-	}
-	out := existing.Copy()
-	for k, v := range fresh.GetLabels() {
-		if err := out.PipeE(yaml.SetLabel(k, v)); err != nil {
-			return nil, err
-		}
-	}
-	for k, v := range fresh.GetAnnotations() {
-		if err := out.PipeE(yaml.SetAnnotation(k, v)); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range ownedFields[fresh.GetKind()] {
-		v := fresh.Field(f)
-		if v == nil {
-			if _, err := out.Pipe(yaml.Clear(f)); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := out.PipeE(yaml.SetField(f, v.Value)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func workloadIndices(r *Release) []int {
-	var out []int
-	for _, w := range r.Workloads() {
-		out = append(out, w.Index)
-	}
 	return out
 }
 
-func carriesHelmFilenames(nodes []*yaml.RNode) bool {
-	for _, n := range nodes {
-		if n != nil && n.GetAnnotations()[helmFilenameAnnotation] != "" {
-			return true
+// explainSummary is what `netbox-sso explain` shows: the objects added, the mounts per workload, the settings,
+// the public URL and redirect URIs.
+func explainSummary(rel *Release, objects *Objects, cfg *config.Config) *Summary {
+	public := objects.public
+	s := &Summary{Settings: objects.settings, Checksum: objects.checksum, Mounts: map[string][]string{},
+		PublicURL: public.netboxURL, PublicURLFrom: public.source, RedirectURIs: public.redirectURIs}
+	for _, w := range rel.Workloads() {
+		name := describe(w.Index, w.Node)
+		s.Workloads = append(s.Workloads, name)
+		for _, m := range objects.mounts() {
+			s.Mounts[name] = append(s.Mounts[name], fmt.Sprintf("volume %s at %s", m.name, m.path))
 		}
 	}
-	return false
-}
-
-// staffWarning tells users of NetBox 4.5 and later, which removed the staff flag, that groups.staff does nothing.
-func staffWarning(web *Workload, staff []string) string {
-	if len(staff) == 0 {
-		return ""
+	for _, obj := range objects.objects {
+		s.Added = append(s.Added, obj.GetKind()+" "+manifest.QualifiedName(obj))
 	}
-	image := stringField(container(web.Node, web.Container), "image")
-	v, ok := netboxVersion(image)
-	if !ok {
-		return ""
+	if objects.syncJob != nil {
+		s.Sync = syncSummary(objects.syncJob, cfg.Spec.Sync)
 	}
-	if v[0] > 4 || v[0] == 4 && v[1] >= 5 {
-		return fmt.Sprintf("spec.groups.staff: NetBox %d.%d (image %s) has no staff flag (removed in 4.5), so these groups grant nothing; use superuser or netboxGroups", v[0], v[1], image)
-	}
-	return ""
+	return s
 }
 
 // Relevant says whether the transform needs to see an object. Everything else passes through as it came, so a
 // caller may drop the others after parsing them.
 func Relevant(n *yaml.RNode) bool {
-	if n.GetAnnotations()[managedAnnotation] != "" {
+	a := n.GetAnnotations()
+	if a[managedAnnotation] != "" || a[hookAnnotation] != "" { // hooks: input of hooks only passes through
 		return true
 	}
 	switch n.GetKind() {

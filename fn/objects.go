@@ -24,8 +24,8 @@ func objectName(chartConfigMap string) string { return chartConfigMap + objectNa
 
 const objectNameSuffix = "-sso"
 
-// plan is everything netbox-sso adds for one release, computed before anything is changed.
-type plan struct {
+// Objects is what netbox-sso adds for one instance, computed before anything is changed (BuildObjects makes it): the settings, the ConfigMap (and the Secret for an inline client secret, and the sync CronJob), the volumes and mounts every workload gets, and what becomes of the objects an earlier run added.
+type Objects struct {
 	settings     string
 	objects      []*yaml.RNode // the ConfigMap, and the Secret for an inline client secret
 	secretName   string
@@ -37,11 +37,13 @@ type plan struct {
 	helmFilename string // Helm 4 postrender-filename for added objects, when the input carries them
 	mountList    []mount
 	syncJob      *yaml.RNode // the sync CronJob, when spec.sync asks for one (see sync.go)
+	public       publicURL   // NetBox's public URL, as spec.netboxURL or the input's routes tell it
+	earlier      *ownObjects // what becomes of the objects an earlier run added
 }
 
 // newPlan plans the objects, named name, and mounts for one instance.
-func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, name string, helm4 bool) (*plan, error) {
-	p := &plan{
+func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, name string, helm4 bool) (*Objects, error) {
+	p := &Objects{
 		settings:  Settings(cfg),
 		configMap: name,
 		namespace: chartConfigMap.GetNamespace(),
@@ -92,13 +94,13 @@ func newPlan(cfg *config.Config, rel *Release, chartConfigMap *yaml.RNode, name 
 	return p, nil
 }
 
-func (p *plan) newObject(apiVersion, kind string) (*yaml.RNode, error) {
+func (p *Objects) newObject(apiVersion, kind string) (*yaml.RNode, error) {
 	return p.newObjectNamed(p.configMap, apiVersion, kind)
 }
 
 // newObjectNamed starts an object netbox-sso adds: its name, the release's namespace and labels, and the
 // annotation that marks it as netbox-sso's.
-func (p *plan) newObjectNamed(name, apiVersion, kind string) (*yaml.RNode, error) {
+func (p *Objects) newObjectNamed(name, apiVersion, kind string) (*yaml.RNode, error) {
 	n := yaml.NewMapRNode(nil)
 	n.SetApiVersion(apiVersion)
 	n.SetKind(kind)

@@ -148,10 +148,7 @@ func Summarize(o *Outcome, cfg *config.Config) string {
 	for _, w := range rel.Workloads() {
 		workloads = append(workloads, w.Node.GetKind()+" "+manifest.QualifiedName(w.Node))
 	}
-	objects := strings.Join(o.Plan.Added, ", ")
-	if o.Plan.Sync != "" {
-		objects += ", sync " + o.Plan.SyncJob
-	}
+	objects := strings.Join(o.Plan.Added, ", ") // the sync CronJob among them, when spec.sync asks for one
 	return fmt.Sprintf("NetBox instance %q (namespace %s, web Deployment %s) signs in with %s: %s; volumes and checksum in %s; %s",
 		rel.Name, rel.Namespace, rel.Deployment, cfg.Spec.Provider.Type, objects, strings.Join(workloads, ", "), warnings)
 }

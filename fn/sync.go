@@ -32,7 +32,7 @@ func syncName(configMap string) string { return configMap + syncNameSuffix }
 // addSync plans the sync CronJob when the config asks for one. It copies the housekeeping CronJob of the
 // release, so the pod gets the same image, pull secrets, security context, node selector, tolerations, settings,
 // secrets and volumes; wires netbox-sso's mounts into the copy; and swaps the command.
-func (p *plan) addSync(cfg *config.Config, rel *Release) error {
+func (p *Objects) addSync(cfg *config.Config, rel *Release) error {
 	s := cfg.Spec.Sync
 	if s == nil {
 		return nil
@@ -121,8 +121,8 @@ func (p *plan) addSync(cfg *config.Config, rel *Release) error {
 	return nil
 }
 
-// ownsSync says whether n is the sync CronJob an earlier run added for this plan.
-func (p *plan) ownsSync(n *yaml.RNode) bool {
+// ownsSync says whether n is the sync CronJob an earlier run added for these objects.
+func (p *Objects) ownsSync(n *yaml.RNode) bool {
 	return n.GetKind() == "CronJob" && n.GetNamespace() == p.namespace && n.GetName() == syncName(p.configMap)
 }
 

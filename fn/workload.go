@@ -24,14 +24,14 @@ type mount struct {
 }
 
 // mounts are netbox-sso's volumes and mounts, the same for every workload of the release.
-func (p *plan) mounts() []mount {
+func (p *Objects) mounts() []mount {
 	if p.mountList == nil {
 		p.mountList = p.newMounts()
 	}
 	return p.mountList
 }
 
-func (p *plan) newMounts() []mount {
+func (p *Objects) newMounts() []mount {
 	settingsItems := []item{{settingsKey, settingsKey}}
 	var moduleItems []item
 	for _, f := range python.ModuleFiles {
@@ -72,9 +72,26 @@ func mountNode(m mount) *yaml.RNode {
 	return yaml.NewRNode(newMap().add("name", m.name).add("mountPath", m.path).add("readOnly", true).node())
 }
 
+// WireWorkload is the fourth step, done for each workload of the instance (web, worker, housekeeping): it adds
+// netbox-sso's volumes, mounts and the checksum/netbox-sso annotation to a copy of the workload, which it returns
+// with whether anything changed (false on a second run). w.Node stays as it came.
+//
+// Errors name the document and the field: a pod template whose metadata or annotations are not a mapping,
+// volumes or volumeMounts that are not lists, another volume mounted at or under one of netbox-sso's paths, or a
+// mount under /run/config/extra/ that the chart would read after netbox-sso's settings.
+func WireWorkload(w *Workload, objects *Objects) (*yaml.RNode, bool, error) {
+	copied := *w
+	copied.Node = w.Node.Copy()
+	changed, err := objects.wire(&copied)
+	if err != nil {
+		return nil, false, err
+	}
+	return copied.Node, changed, nil
+}
+
 // wire adds netbox-sso's volumes, mounts and checksum to one workload. It changes nothing that is already
 // as it should be, so a second run leaves the document as it is; it reports whether it changed anything.
-func (p *plan) wire(w *Workload) (changed bool, err error) {
+func (p *Objects) wire(w *Workload) (changed bool, err error) {
 	for _, path := range [][]string{append(podTemplatePath(w.Node.GetKind()), "metadata"), append(podTemplatePath(w.Node.GetKind()), "metadata", "annotations")} {
 		if err := manifest.RequireMapping(w.Node, path...); err != nil {
 			return false, fmt.Errorf("%s: %w", describe(w.Index, w.Node), err)

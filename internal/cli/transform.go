@@ -82,26 +82,6 @@ func (in *input) objects() []*manifest.Document {
 	return out
 }
 
-// onlyHelmHooks says whether every object of the input is a Helm hook (annotation helm.sh/hook).
-func (in *input) onlyHelmHooks() bool {
-	objects := in.objects()
-	for _, d := range objects {
-		n, err := d.Parse()
-		if err != nil || n.GetAnnotations()["helm.sh/hook"] == "" {
-			return false
-		}
-	}
-	return len(objects) > 0
-}
-
-func passThrough(in *input) *fn.Outcome {
-	out := &fn.Outcome{Findings: []fn.Finding{{Message: "the input holds only Helm hooks and no NetBox release; passed through unchanged", Document: fn.NoDocument}}}
-	for _, d := range in.docs {
-		out.Docs = append(out.Docs, fn.Output{From: d.Index})
-	}
-	return out
-}
-
 // isResourceList says whether the input is a single KRM ResourceList document. It reads only the document's
 // top-level lines: a ResourceList can be large, and it is parsed once, later, by the KRM reader.
 func isResourceList(in *input) bool {
@@ -156,15 +136,7 @@ func transform(in *input, o options) (*result, error) {
 	if len(in.objects()) == 0 {
 		return nil, fmt.Errorf("no manifests in the input: expected the rendered netbox-chart manifests")
 	}
-	nodes, err := manifest.ParseAll(in.docs, fn.Relevant)
-	if err != nil {
-		return nil, err
-	}
-	outcome, err := fn.Transform(nodes, cfg)
-	if errors.Is(err, fn.ErrNoRelease) && in.onlyHelmHooks() {
-		// Helm's SDK can post-render the hooks apart from the rest; they hold no NetBox workload to wire.
-		return &result{in: in, outcome: passThrough(in), cfg: cfg}, nil
-	}
+	outcome, err := fn.TransformManifests(in.docs, cfg)
 	if err != nil {
 		return nil, err
 	}
