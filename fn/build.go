@@ -28,7 +28,7 @@ func BuildObjects(nodes []*yaml.RNode, rel *Release, cfg *config.Config) (*Objec
 
 	// Where users reach NetBox: spec.netboxURL, or else what the input's Ingress and HTTPRoute objects show.
 	basePath := ""
-	if b, ok := loadedSettings(nodes, rel)["BASE_PATH"]; ok && b.value.YNode().Kind == yaml.ScalarNode {
+	if b, ok := rel.settings(nodes)["BASE_PATH"]; ok && b.value.YNode().Kind == yaml.ScalarNode {
 		basePath = yaml.GetValue(b.value)
 	}
 	public := decidePublicURL(cfg, publicRoutes(nodes, rel), basePath)

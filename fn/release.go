@@ -67,6 +67,16 @@ type Release struct {
 	Others                                []*Workload // worker and housekeeping, when the chart renders them; filled in by resolve
 	ConfigMap                             int         // index of the ConfigMap holding configuration.py and netbox.yaml; set by resolve
 	Labels                                map[string]string
+
+	loaded map[string]handWiredSetting // loadedSettings, read once: BuildObjects and ReportTakeover both need it
+}
+
+// settings is the configuration the instance loads before netbox-sso (see loadedSettings), read once.
+func (r *Release) settings(nodes []*yaml.RNode) map[string]handWiredSetting {
+	if r.loaded == nil {
+		r.loaded = loadedSettings(nodes, r)
+	}
+	return r.loaded
 }
 
 // Workloads returns the web workload first, then the others.

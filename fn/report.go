@@ -16,7 +16,7 @@ import (
 // Errors: a provider type or userIDClaim under which every existing user would get a second, empty account at
 // the next login; the message names the config field (spec.provider.type, spec.provider.userIDClaim) to set.
 func ReportTakeover(nodes []*yaml.RNode, rel *Release, cfg *config.Config, objects *Objects) ([]Finding, error) {
-	accountNotes, err := accountFindings(loadedSettings(nodes, rel), rel.Web, &cfg.Spec.Provider)
+	accountNotes, err := accountFindings(rel.settings(nodes), rel.Web, &cfg.Spec.Provider)
 	if err != nil {
 		return nil, err
 	}
