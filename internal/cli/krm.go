@@ -84,14 +84,10 @@ func processList(rl *framework.ResourceList, o options) (framework.Results, []st
 // kptPackagePath is the annotation kpt (and only kpt) puts on every item it sends: the package directory.
 const kptPackagePath = "internal.config.kubernetes.io/package-path"
 
-// fromKpt says whether kpt sent the list, which it marks by annotating the items with their package.
+// fromKpt says whether kpt sent the list, which it marks by annotating every item with its package (the first
+// one tells: kpt sends the Kptfile first, and reading every item's annotations costs a map per item).
 func fromKpt(items []*yaml.RNode) bool {
-	for _, it := range items {
-		if it.GetAnnotations()[kptPackagePath] != "" {
-			return true
-		}
-	}
-	return false
+	return len(items) > 0 && items[0].GetAnnotations()[kptPackagePath] != ""
 }
 
 // krmConfig reads the function config: a NetBoxSSO document; or a ConfigMap, which is what `kpt fn eval`
