@@ -127,9 +127,26 @@ func findConfigMap(nodes []*yaml.RNode, name, namespace string) (int, *yaml.RNod
 
 // socialBackends maps the social-core backend classes netbox-sso can take over to the name they store users
 // under (social_auth_usersocialauth.provider), which is also the URL segment of /oauth/login/<name>/.
-var socialBackends = map[string]string{
-	"social_core.backends.keycloak.KeycloakOAuth2":           "keycloak",
-	"social_core.backends.open_id_connect.OpenIdConnectAuth": "oidc",
+var socialBackends = func() map[string]string {
+	m := map[string]string{
+		"social_core.backends.keycloak.KeycloakOAuth2":           "keycloak",
+		"social_core.backends.open_id_connect.OpenIdConnectAuth": "oidc",
+	}
+	for _, kept := range config.KeptBackends {
+		m[kept.Class] = kept.Name
+	}
+	return m
+}()
+
+// keepWith says which config keeps the accounts a backend of this name stored ("" when none can).
+func keepWith(name string) (field, setting string) {
+	switch name {
+	case "":
+		return "", ""
+	case config.Keycloak, config.OIDC:
+		return "spec.provider.type", "type: " + name
+	}
+	return "spec.provider.keepAccountsFrom", "type: oidc and keepAccountsFrom: " + name
 }
 
 // storedBackends lists the social-core backends REMOTE_AUTH_BACKEND names: their class, and the name they store
@@ -228,6 +245,9 @@ func socialAuthCore(v [3]int) string {
 // get_user_id returns details["username"], OpenIdConnectAuth's the class's ID_KEY, sub). known is false when the
 // tag does not tell (4.4, or 3.6 for Keycloak, without a patch number).
 func idKeyHonoured(v [3]int, backend string) (honoured, known bool) {
+	if kept, ok := config.KeptBackends[backend]; ok {
+		return keptIDKeyHonoured(v, parseVersion(kept.IDKeyFrom))
+	}
 	if sac := socialAuthCore(v); sac != "" {
 		return sac == "4.5.0" && backend == "keycloak" || !versionLess(parseVersion(sac), [3]int{4, 8, 2}), true
 	}
@@ -240,6 +260,35 @@ func idKeyHonoured(v [3]int, backend string) (honoured, known bool) {
 	return false, true
 }
 
+// keptIDKeyHonoured: whether NetBox v pins a social-auth-core of version from or later. For a tag without a patch
+// number, known only when the whole minor line is on one side of the first NetBox release that pins it.
+func keptIDKeyHonoured(v, from [3]int) (honoured, known bool) {
+	if sac := socialAuthCore(v); sac != "" {
+		return !versionLess(parseVersion(sac), from), true
+	}
+	first := firstNetBoxWith(from)
+	switch line, firstLine := [3]int{v[0], v[1], 0}, [3]int{first[0], first[1], 0}; {
+	case versionLess(line, firstLine):
+		return false, true
+	case versionLess(firstLine, line), first[2] == 0:
+		return true, true
+	}
+	return false, false
+}
+
+// firstNetBoxWith is the first NetBox release that pins social-auth-core sac or later (after the table: the
+// release after the last one known).
+func firstNetBoxWith(sac [3]int) [3]int {
+	for _, p := range socialAuthCorePins {
+		if !versionLess(parseVersion(p.pin), sac) {
+			return p.from
+		}
+	}
+	next := lastKnownRelease
+	next[2]++
+	return next
+}
+
 func parseVersion(s string) (v [3]int) {
 	for i, part := range strings.SplitN(s, ".", 3) {
 		v[i], _ = strconv.Atoi(part)
@@ -249,6 +298,9 @@ func parseVersion(s string) (v [3]int) {
 
 // defaultIDClaim is the claim a backend's user ids come from when ID_KEY is not read or not set.
 func defaultIDClaim(backendName string) string {
+	if kept, ok := config.KeptBackends[backendName]; ok {
+		return kept.UserIDClaim
+	}
 	if backendName == "oidc" {
 		return "sub"
 	}
@@ -258,7 +310,7 @@ func defaultIDClaim(backendName string) string {
 // accountFindings checks that netbox-sso stores and finds users the way the hand-wired setup did. It returns an
 // error naming the config field that keeps the accounts, and notes for the user.
 func accountFindings(settings map[string]handWiredSetting, web *Workload, p *config.Provider) (notes []string, err error) {
-	want := backendFor(p.Type).name
+	want := backendFor(*p).name
 
 	// Which backend stored the users.
 	var classes, names []string
@@ -275,22 +327,32 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 		matched = matched || n == want
 	}
 	if !matched {
-		keep := "netbox-sso cannot keep them yet"
+		field, keep := "spec.provider.type", ""
 		stored := "whose users are stored under its own backend name"
 		for _, n := range names {
-			for _, t := range []string{config.Keycloak, config.OIDC} {
-				if backendFor(t).name == n {
-					keep = "set type: " + t + " to keep them"
-					stored = fmt.Sprintf("whose users are stored under the backend name %q", n)
-				}
+			if f, setting := keepWith(n); setting != "" && keep == "" {
+				field, keep = f, "set "+setting+" to keep them"
+				stored = fmt.Sprintf("whose users are stored under the backend name %q", n)
 			}
+		}
+		if keep == "" {
+			keep = fmt.Sprintf("netbox-sso can keep the accounts of social-core's keycloak and oidc backends and, with keepAccountsFrom, of %s, not of this one",
+				strings.Join(config.KeptBackendNames(), ", "))
 		}
 		values := "REMOTE_AUTH_BACKEND"
 		if strings.HasSuffix(where, "key netbox.yaml") {
 			values = "remoteAuth.backends"
 		}
-		return nil, fmt.Errorf("spec.provider.type: %s: REMOTE_AUTH_BACKEND is %s, %s; type %s stores and finds users under %q, so every user would get a second, empty account at the next login: %s, or, if new accounts are what you want, delete %s from your values first",
-			where, strings.Join(classes, ", "), stored, p.Type, want, keep, values)
+		current := "type " + p.Type
+		if p.KeepAccountsFrom != "" {
+			current += " with keepAccountsFrom: " + p.KeepAccountsFrom
+		}
+		return nil, fmt.Errorf("%s: %s: REMOTE_AUTH_BACKEND is %s, %s; %s stores and finds users under %q, so every user would get a second, empty account at the next login: %s, or, if new accounts are what you want, delete %s from your values first",
+			field, where, strings.Join(classes, ", "), stored, current, want, keep, values)
+	}
+	if p.KeepAccountsFrom != "" {
+		notes = append(notes, fmt.Sprintf("spec.provider.keepAccountsFrom: %s: REMOTE_AUTH_BACKEND is %s; netbox-sso takes over its accounts: users log in under the backend name %q at /oauth/complete/%s/ (the redirect URI registered at the identity provider stays) and are identified by their %s claim as before",
+			where, config.KeptBackends[p.KeepAccountsFrom].Class, want, want, p.UserIDClaim))
 	}
 
 	for i, n := range names {
@@ -300,7 +362,7 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	}
 
 	// Which claim their ids came from.
-	prefix := "SOCIAL_AUTH_" + strings.ToUpper(want) + "_"
+	prefix := settingsPrefix(want)
 	idKey, ok := settings[prefix+"ID_KEY"]
 	idName := prefix + "ID_KEY"
 	if !ok {
@@ -313,7 +375,9 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	}
 	key := yaml.GetValue(idKey.value)
 	claim := key
-	if c, ok := detailsClaims[key]; ok {
+	if c, ok := config.KeptBackends[want].Details[key]; ok {
+		claim = c
+	} else if c, ok := detailsClaims[key]; ok {
 		claim = c
 		if key == "username" && want == "oidc" {
 			if u, ok := settings[prefix+"USERNAME_KEY"]; ok && u.value.YNode().Kind == yaml.ScalarNode {
@@ -331,12 +395,16 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	v, tagged := netboxVersion(image)
 	honoured, known := idKeyHonoured(v, want)
 	if !tagged || !known {
-		except := ""
+		except, since := "", "4.4.9"
 		if want == "keycloak" {
 			except = ", except 3.6.5"
 		}
-		msg := fmt.Sprintf("%s: %s; whether existing users are identified by %s or by %s depends on the NetBox version, which the image %q does not tell: set userIDClaim: %s if NetBox runs a version before 4.4.9%s (their social-auth-core ignores %s), or userIDClaim: %s from 4.4.9 on",
-			field, setBy, def, claim, image, def, except, idName, claim)
+		if kept, ok := config.KeptBackends[want]; ok {
+			f := firstNetBoxWith(parseVersion(kept.IDKeyFrom))
+			since = fmt.Sprintf("%d.%d.%d", f[0], f[1], f[2])
+		}
+		msg := fmt.Sprintf("%s: %s; whether existing users are identified by %s or by %s depends on the NetBox version, which the image %q does not tell: set userIDClaim: %s if NetBox runs a version before %s%s (their social-auth-core ignores %s), or userIDClaim: %s from %s on",
+			field, setBy, def, claim, image, def, since, except, idName, claim, since)
 		if p.UserIDClaimDefaulted {
 			return nil, fmt.Errorf("%s", msg)
 		}

@@ -48,21 +48,32 @@ type backend struct {
 	prefix string // settings prefix: SOCIAL_AUTH_<NAME>_
 }
 
-func backendFor(providerType string) backend {
-	if providerType == config.OIDC {
+func backendFor(p config.Provider) backend {
+	if p.Type == config.OIDC {
+		if kept, ok := config.KeptBackends[p.KeepAccountsFrom]; ok {
+			// netbox_sso.backends has one class per kept backend, named after social-core's class
+			class := kept.Class[strings.LastIndex(kept.Class, ".")+1:]
+			return backend{moduleImport + ".backends." + class, kept.Name, settingsPrefix(kept.Name)}
+		}
 		return backend{moduleImport + ".backends.OpenIdConnectAuth", "oidc", "SOCIAL_AUTH_OIDC_"}
 	}
 	return backend{moduleImport + ".backends.KeycloakOAuth2", "keycloak", "SOCIAL_AUTH_KEYCLOAK_"}
 }
 
+// settingsPrefix is where social-core's backend.setting() looks first: SOCIAL_AUTH_ + the name in upper case
+// with "-" as "_" (social_core.utils.setting_name).
+func settingsPrefix(name string) string {
+	return "SOCIAL_AUTH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_"
+}
+
 // BackendName is the social-core backend name, as in NetBox's /oauth/login/<name>/ and /oauth/complete/<name>/.
-func BackendName(providerType string) string { return backendFor(providerType).name }
+func BackendName(p config.Provider) string { return backendFor(p).name }
 
 // Settings renders the settings file that the chart's configuration.py merges last. It holds no secret.
 func Settings(cfg *config.Config) string {
 	s := cfg.Spec
 	p := s.Provider
-	b := backendFor(p.Type)
+	b := backendFor(p)
 
 	m := newMap()
 	m.add("REMOTE_AUTH_ENABLED", s.UnsafeTrustRemoteUserHeader)

@@ -44,7 +44,7 @@ type ProtocolMapper struct {
 func Client(c *config.Config) (*ClientRepresentation, []string) {
 	var warnings []string
 	p := c.Spec.Provider
-	backend := fn.BackendName(p.Type)
+	backend := fn.BackendName(p)
 	client := &ClientRepresentation{
 		ClientID:                p.ClientID,
 		Name:                    "NetBox",

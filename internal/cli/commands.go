@@ -371,7 +371,7 @@ func secretSource(c *config.Config) string {
 // the public URL from.
 func writeRedirectURIs(w io.Writer, s *fn.Summary, c *config.Config) {
 	if len(s.RedirectURIs) == 0 {
-		fmt.Fprintf(w, "Redirect URI NetBox sends: <scheme>://<host users open>/oauth/complete/%s/ (set spec.netboxURL, or render an Ingress, for netbox-sso to know it)\n\n", fn.BackendName(c.Spec.Provider.Type))
+		fmt.Fprintf(w, "Redirect URI NetBox sends: <scheme>://<host users open>/oauth/complete/%s/ (set spec.netboxURL, or render an Ingress, for netbox-sso to know it)\n\n", fn.BackendName(c.Spec.Provider))
 		return
 	}
 	if s.PublicURLFrom != "" {
