@@ -103,7 +103,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
 	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader, settingKeys(p.settings))
 	warnings = append(warnings, accountNotes...)
-	warnings = append(warnings, defaultGroupConflicts(rel.ConfigMap, chartCM, cfg.Spec.Groups)...)
+	warnings = append(warnings, defaultGroupConflicts(loaded, cfg.Spec.Groups)...)
 	warnings = append(warnings, cfg.Warnings...)
 	warnings = append(warnings, public.warnings...)
 	if w := staffWarning(rel.Web, cfg.Spec.Groups.Staff); w != "" {

@@ -30,28 +30,25 @@ var remoteAuthValues = []struct {
 	{"REMOTE_AUTH_DEFAULT_PERMISSIONS", "remoteAuth.defaultPermissions", isEmpty},
 }
 
-// defaultGroupConflicts reports the groups of remoteAuth.defaultGroups (REMOTE_AUTH_DEFAULT_GROUPS, which NetBox's
-// user_default_groups_handler adds to every SSO user at every login) that spec.groups.netboxGroups also maps to
-// while prune is on. Pruning would take such a group away again at every login; the login module leaves default
-// groups alone instead, so the mapping never takes the group away from anyone.
-func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []string {
+// defaultGroupConflicts reports the groups of REMOTE_AUTH_DEFAULT_GROUPS (remoteAuth.defaultGroups, or any
+// configuration file the chart loads after netbox.yaml; NetBox's user_default_groups_handler adds them to every SSO
+// user at every login) that spec.groups.netboxGroups also maps to while prune is on. Pruning would take such a
+// group away again at every login; the login module leaves default groups alone instead, so the mapping never
+// takes the group away from anyone. loaded is the configuration before netbox-sso (loadedSettings).
+func defaultGroupConflicts(loaded map[string]handWiredSetting, groups config.Groups) []string {
 	if groups.Prune == nil || !*groups.Prune || len(groups.NetBoxGroups) == 0 {
 		return nil
 	}
-	data, _ := cm.Pipe(yaml.Lookup("data"))
-	if data == nil {
+	setting, ok := loaded["REMOTE_AUTH_DEFAULT_GROUPS"]
+	if !ok || setting.value.YNode().Kind != yaml.SequenceNode {
 		return nil
 	}
-	netbox := parseSettings(data, "netbox.yaml")
-	if netbox == nil {
-		return nil
-	}
-	defaults, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_DEFAULT_GROUPS"))
-	if defaults == nil || defaults.YNode().Kind != yaml.SequenceNode {
-		return nil
+	value := "remoteAuth.defaultGroups"
+	if !strings.HasSuffix(setting.where, "key netbox.yaml") {
+		value = "REMOTE_AUTH_DEFAULT_GROUPS"
 	}
 	isDefault := map[string]bool{}
-	for _, item := range defaults.YNode().Content {
+	for _, item := range setting.value.YNode().Content {
 		if item.Kind == yaml.ScalarNode {
 			isDefault[item.Value] = true
 		}
@@ -65,10 +62,10 @@ func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []
 			}
 			seen[to] = true
 			out = append(out, fmt.Sprintf(
-				"%s: remoteAuth.defaultGroups lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
+				"%s: %s lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
 					"NetBox adds default groups to every SSO user at every login, so the login module never prunes %q; "+
-					"remove it from remoteAuth.defaultGroups or from spec.groups.netboxGroups[%d].to",
-				describe(cmIndex, cm), to, i, to, i))
+					"remove it from %s or from spec.groups.netboxGroups[%d].to",
+				setting.where, value, to, i, to, value, i))
 		}
 	}
 	return out
