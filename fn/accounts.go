@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"slices"
@@ -34,24 +35,23 @@ type settingsFile struct {
 // loadedSettings merges the settings files the web container sees the way the chart's configuration.py does:
 // netbox.yaml first, then every /run/config/extra/*/*.yaml in sorted path order, the last file winning each
 // top-level key. netbox-sso's own directory is left out: this is the configuration before netbox-sso.
-// Files from Secrets are not read.
-func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetting {
+// Files of a Secret (extraConfig[i].secret) are read when the input holds that Secret; their values decide, but
+// no message quotes a Secret's setting except a claim name (an ID_KEY), which is no credential. missing lists the
+// mounted Secrets the input does not hold, whose settings cannot be known ("Secret netbox/x at /run/config/extra/1").
+func loadedSettings(nodes []*yaml.RNode, rel *Release) (settings map[string]handWiredSetting, missing []string) {
 	cmIndex := rel.ConfigMap
 	cm := nodes[cmIndex]
 	files := []settingsFile{}
 	add := func(path string, index int, n *yaml.RNode, key string) {
-		data, _ := n.Pipe(yaml.Lookup("data"))
-		if data == nil {
-			return
-		}
-		if body := parseSettings(data, key); body != nil {
+		if body := parseSettingsText(objectFile(n, key)); body != nil {
 			files = append(files, settingsFile{path, describe(index, n) + " key " + key, body})
 		}
 	}
 	add(chartConfigDir+"/netbox.yaml", cmIndex, cm, "netbox.yaml")
 	seen := map[string]bool{}
 
-	// Files of other ConfigMaps (extraConfig[i].configMap), found through the web container's mounts.
+	// Files of other ConfigMaps (extraConfig[i].configMap) and of Secrets (extraConfig[i].secret), found
+	// through the web container's mounts.
 	volumes := map[string]*yaml.RNode{}
 	for _, v := range elements(podTemplate(rel.Web.Node), "spec", "volumes") {
 		volumes[stringField(v, "name")] = v
@@ -65,22 +65,28 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetti
 		if v == nil {
 			continue
 		}
-		ref, _ := v.Pipe(yaml.Lookup("configMap", "name"))
+		kind, source, nameField := "ConfigMap", "configMap", "name"
+		if s, _ := v.Pipe(yaml.Lookup("secret")); s != nil {
+			kind, source, nameField = "Secret", "secret", "secretName"
+		}
+		ref, _ := v.Pipe(yaml.Lookup(source, nameField))
 		if ref == nil {
 			continue
 		}
-		index, src := findConfigMap(nodes, yaml.GetValue(ref), rel.Namespace)
+		index, src := findObject(nodes, kind, yaml.GetValue(ref), rel.Namespace)
 		if src == nil {
+			if kind == "Secret" {
+				missing = append(missing, fmt.Sprintf("Secret %s/%s at %s/%s", rel.Namespace, yaml.GetValue(ref), extraConfigDir, dir))
+			}
 			continue
 		}
 		keyToFile := map[string]string{}
-		if items := elements(v, "configMap", "items"); len(items) > 0 {
+		if items := elements(v, source, "items"); len(items) > 0 {
 			for _, it := range items {
 				keyToFile[stringField(it, "key")] = stringField(it, "path")
 			}
-		} else if data, _ := src.Pipe(yaml.Lookup("data")); data != nil {
-			keys, _ := data.Fields()
-			for _, k := range keys {
+		} else {
+			for _, k := range objectKeys(src) {
 				keyToFile[k] = k
 			}
 		}
@@ -113,16 +119,52 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetti
 			out[k] = handWiredSetting{value: v, where: f.where}
 		}
 	}
-	return out
+	return out, missing
 }
 
-func findConfigMap(nodes []*yaml.RNode, name, namespace string) (int, *yaml.RNode) {
+func findObject(nodes []*yaml.RNode, kind, name, namespace string) (int, *yaml.RNode) {
 	for i, n := range nodes {
-		if n != nil && n.GetKind() == "ConfigMap" && n.GetName() == name && n.GetNamespace() == namespace {
+		if n != nil && n.GetKind() == kind && n.GetName() == name && n.GetNamespace() == namespace {
 			return i, n
 		}
 	}
 	return -1, nil
+}
+
+// objectKeys are the keys of a ConfigMap's data, or of a Secret's data and stringData.
+func objectKeys(n *yaml.RNode) []string {
+	var keys []string
+	for _, field := range []string{"data", "stringData"} {
+		if d, _ := n.Pipe(yaml.Lookup(field)); d != nil && d.YNode().Kind == yaml.MappingNode {
+			k, _ := d.Fields()
+			keys = append(keys, k...)
+		}
+	}
+	return keys
+}
+
+// objectFile is the content of one key of a ConfigMap, or of a Secret (base64 data, or stringData, which the API
+// server merges over data); "" when there is none or it does not decode.
+func objectFile(n *yaml.RNode, key string) string {
+	if n.GetKind() == "Secret" {
+		if v, _ := n.Pipe(yaml.Lookup("stringData", key)); v != nil {
+			return yaml.GetValue(v)
+		}
+		v, _ := n.Pipe(yaml.Lookup("data", key))
+		if v == nil {
+			return ""
+		}
+		text, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(yaml.GetValue(v)), ""))
+		if err != nil {
+			return ""
+		}
+		return string(text)
+	}
+	v, _ := n.Pipe(yaml.Lookup("data", key))
+	if v == nil {
+		return ""
+	}
+	return yaml.GetValue(v)
 }
 
 // socialBackends maps the social-core backend classes netbox-sso can take over to the name they store users

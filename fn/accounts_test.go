@@ -1,6 +1,7 @@
 package fn_test
 
 import (
+	"encoding/base64"
 	"os"
 	"strings"
 	"testing"
@@ -302,5 +303,60 @@ func TestDefaultGroupsFromEveryConfigurationFile(t *testing.T) {
 	want := `document 1 (ConfigMap netbox/netbox) key extra-0.yaml: REMOTE_AUTH_DEFAULT_GROUPS lists "Everyone", which spec.groups.netboxGroups[0] also grants while spec.groups.prune is on`
 	if all := strings.Join(out.Warnings, "\n"); !strings.Contains(all, want) {
 		t.Errorf("no warning says %q:\n%s", want, all)
+	}
+}
+
+// extraConfig[i].secret: settings in a Secret, mounted at /run/config/extra/<i>/. When the input holds the Secret,
+// its settings count like any other file's (base64 data or stringData), and no message quotes its secret values;
+// when it does not, a warning says the file could not be checked.
+func TestTakeoverReadsMountedSecrets(t *testing.T) {
+	const file = "SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\nSOCIAL_AUTH_KEYCLOAK_SECRET: TEST-ONLY-secret-in-a-secret\n"
+	const mount = "        - name: extra-config-1\n          mountPath: /run/config/extra/1\n          readOnly: true\n"
+	const volume = "      - name: extra-config-1\n        secret:\n          secretName: keycloak-client\n"
+	secrets := map[string]string{
+		"data":       "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: keycloak-client\n  namespace: netbox\ndata:\n  keycloak.yaml: " + base64.StdEncoding.EncodeToString([]byte(file)) + "\n",
+		"stringData": "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: keycloak-client\n  namespace: netbox\nstringData:\n  keycloak.yaml: |\n    " + strings.ReplaceAll(strings.TrimSpace(file), "\n", "\n    ") + "\n",
+		"absent":     "",
+	}
+	for name, secret := range secrets {
+		t.Run(name, func(t *testing.T) {
+			data, _ := os.ReadFile("../testdata/handwired-takeover/input.yaml")
+			s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", "netbox:v4.6.8")
+			s = strings.Replace(s, "        volumeMounts:\n", "        volumeMounts:\n"+mount, 1)
+			s = strings.Replace(s, "      volumes:\n", "      volumes:\n"+volume, 1)
+			docs := manifest.Split([]byte(s + secret))
+			for i, d := range docs {
+				d.Index = i
+			}
+			nodes, err := manifest.ParseAll(docs, fn.Relevant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
+			if name == "absent" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := "Secret netbox/keycloak-client at /run/config/extra/1 (extraConfig) is not in the input, so netbox-sso cannot check the settings in it"
+				if all := strings.Join(out.Warnings, "\n"); !strings.Contains(all, want) {
+					t.Errorf("no warning says %q:\n%s", want, all)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "(Secret netbox/keycloak-client) key keycloak.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: email") || !strings.Contains(err.Error(), "set userIDClaim: email") {
+				t.Fatalf("error %v, want one naming the Secret, its key and the userIDClaim that keeps the accounts", err)
+			}
+			if strings.Contains(err.Error(), "TEST-ONLY-secret-in-a-secret") {
+				t.Errorf("the error quotes a secret value: %v", err)
+			}
+			// With the claim that keeps the accounts the run succeeds; nothing it says quotes the secret.
+			out, err = fn.Transform(nodes, takeoverConfig(t, "keycloak", "email"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all := strings.Join(out.Warnings, "\n"); strings.Contains(all, "TEST-ONLY-secret-in-a-secret") || strings.Contains(all, "cannot check") {
+				t.Errorf("warnings quote the secret or miss the Secret:\n%s", all)
+			}
+		})
 	}
 }

@@ -70,7 +70,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	}
 
 	// Users the hand-wired setup stored must keep matching their accounts.
-	loaded := loadedSettings(nodes, rel)
+	loaded, unread := loadedSettings(nodes, rel)
 	accountNotes, err := accountFindings(loaded, rel.Web, &cfg.Spec.Provider)
 	if err != nil {
 		return nil, err
@@ -103,6 +103,7 @@ func Transform(nodes []*yaml.RNode, cfg *config.Loaded) (*Outcome, error) {
 	// Hand-wired findings come first: the first of them is a plain-text secret, when there is one.
 	warnings := handWired(rel.ConfigMap, chartCM, rel.Workloads(), cfg.Spec.UnsafeTrustRemoteUserHeader, settingKeys(p.settings))
 	warnings = append(warnings, accountNotes...)
+	warnings = append(warnings, unreadSecrets(unread)...)
 	warnings = append(warnings, defaultGroupConflicts(loaded, cfg.Spec.Groups)...)
 	warnings = append(warnings, cfg.Warnings...)
 	warnings = append(warnings, public.warnings...)
@@ -303,7 +304,7 @@ func Relevant(n *yaml.RNode) bool {
 		}
 		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsAuthSettings(n)
 	case "Secret":
-		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsSettingsFile(n)
 	case "Ingress", "HTTPRoute", "Gateway":
 		return true // where users reach NetBox
 	}

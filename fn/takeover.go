@@ -203,7 +203,15 @@ func parseSettings(data *yaml.RNode, key string) *yaml.RNode {
 	if v == nil {
 		return nil
 	}
-	n, err := yaml.Parse(yaml.GetValue(v))
+	return parseSettingsText(yaml.GetValue(v))
+}
+
+// parseSettingsText reads a settings file's text: a YAML mapping, else nil.
+func parseSettingsText(text string) *yaml.RNode {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	n, err := yaml.Parse(text)
 	if err != nil || n.YNode().Kind != yaml.MappingNode {
 		return nil
 	}
@@ -227,4 +235,27 @@ func isDefaultBackend(v *yaml.RNode) bool {
 func mustString(n *yaml.RNode) string {
 	s, _ := n.String()
 	return s
+}
+
+// unreadSecrets says which configuration files netbox-sso could not check: extraConfig[i].secret mounts whose
+// Secret is not in the input (created outside the chart, as the chart's docs do for the client secret).
+func unreadSecrets(missing []string) []string {
+	out := make([]string, 0, len(missing))
+	for _, m := range missing {
+		out = append(out, fmt.Sprintf("%s (extraConfig) is not in the input, so netbox-sso cannot check the settings in it: "+
+			"if it sets REMOTE_AUTH_BACKEND, an ID_KEY or REMOTE_AUTH_DEFAULT_GROUPS, check them against spec.provider and spec.groups yourself, "+
+			"and delete from it the SOCIAL_AUTH_* settings netbox-sso now writes (netbox-sso's settings win either way)", m))
+	}
+	return out
+}
+
+// holdsSettingsFile says whether a Secret has a YAML file that an extraConfig[i].secret entry may mount (its
+// content is base64: the key's name is all there is to go by without decoding it).
+func holdsSettingsFile(n *yaml.RNode) bool {
+	for _, k := range objectKeys(n) {
+		if strings.HasSuffix(k, ".yaml") {
+			return true
+		}
+	}
+	return false
 }
