@@ -90,6 +90,22 @@ var overriddenByNetBox = map[string]bool{
 	"SOCIAL_AUTH_JSONFIELD_ENABLED": true, "SOCIAL_AUTH_CLEAN_USERNAME_FUNCTION": true, "SOCIAL_AUTH_USER_MODEL": true,
 }
 
+// endpointSettings are where social-core's own classes take the provider's endpoints from (Azure AD's tenant and
+// authority host, Okta's API URL, Keycloak's URLs). netbox-sso's classes under those backends' names are OpenID
+// Connect with discovery from spec.provider.issuerURL: they read none of them.
+var endpointSettings = []string{"TENANT_ID", "AUTHORITY_HOST", "RESOURCE", "API_URL", "AUTHORIZATION_URL", "ACCESS_TOKEN_URL", "OIDC_ENDPOINT"}
+
+// replacedByIssuerURL says whether setting is an endpoint setting of the backend netbox-sso writes (whose
+// SOCIAL_AUTH_<BACKEND>_KEY is in written).
+func replacedByIssuerURL(setting string, written map[string]bool) bool {
+	for _, e := range endpointSettings {
+		if prefix, ok := strings.CutSuffix(setting, e); ok && written[prefix+"KEY"] {
+			return true
+		}
+	}
+	return false
+}
+
 func hasStoredEffect(setting string) bool {
 	for _, s := range storedEffects {
 		if setting == "SOCIAL_AUTH_"+s || strings.HasSuffix(setting, "_"+s) {
@@ -129,7 +145,7 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 				secrets = append(secrets, fmt.Sprintf(
 					"%s key %s holds %s in plain text: delete %s.%s from your values and rotate the client secret; netbox-sso reads the secret from a Secret instead",
 					where, key, f, values, f))
-			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
+			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_") || replacedByIssuerURL(f, written):
 				social = append(social, f)
 			case overriddenByNetBox[f]:
 				inert = append(inert, f)

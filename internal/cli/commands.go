@@ -312,6 +312,11 @@ func runExplain(o options, env Env) error {
 	fmt.Fprintf(w, "Release %q (namespace %q, web Deployment %q), provider %s at %s\n\n", rel.Name, rel.Namespace, rel.Deployment,
 		r.cfg.Spec.Provider.Type, r.cfg.Spec.Provider.IssuerURL)
 	writeRedirectURIs(w, s, r.cfg.Config)
+	if p := r.cfg.Spec.Provider; p.KeepAccountsFrom != "" {
+		kept := config.KeptBackends[p.KeepAccountsFrom]
+		fmt.Fprintf(w, "Accounts taken over from %s: users are found by the backend name %q and their %s claim, as that backend stored them\n\n",
+			kept.Class, kept.Name, p.UserIDClaim)
+	}
 	fmt.Fprintln(w, "Objects added:")
 	for _, a := range s.Added {
 		fmt.Fprintln(w, "  "+a)
