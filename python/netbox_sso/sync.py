@@ -207,7 +207,10 @@ def _sync_settings(settings) -> dict:
 
     raw = getattr(settings, SYNC_SETTING, None)
     if not isinstance(raw, dict) or raw.get("backend") not in BACKEND_NAMES:
-        raise SyncError(f"the setting {SYNC_SETTING} is missing or has no backend (keycloak or oidc); set spec.sync in the NetBoxSSO config")
+        raise SyncError(
+            f"the setting {SYNC_SETTING} is missing or has no backend ({', '.join(BACKEND_NAMES)}); set spec.sync in "
+            "the NetBoxSSO config"
+        )
     if raw.get("removed_users", "deactivate") not in ("deactivate", "keep"):
         raise SyncError(f"{SYNC_SETTING}.removed_users must be deactivate or keep")
     days = raw.get("deactivate_after_days")

@@ -117,3 +117,28 @@ def test_a_plain_oidc_account_made_by_a_real_hand_wired_login_logs_in_to_the_sam
     assert again.user is not None and again.user.pk == first.user.pk
     assert get_user_model().objects.count() == users
     assert UserSocialAuth.objects.filter(user=first.user).count() == 1
+
+
+def test_the_sync_finds_the_accounts_of_a_kept_backend(settings, idp, secret_file):
+    """spec.sync with keepAccountsFrom: the CronJob's sync looks at the rows of the kept backend's name."""
+    import io
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from netbox.netbox_sso import sync
+
+    rendered = shipped.settings_for(idp_config("oidc", idp, provider={"keepAccountsFrom": "azuread-tenant-oauth2"},
+                                               sync={"deactivateAfterDays": 30}))
+    rendered["SOCIAL_AUTH_NETBOX_SSO"]["client_secret_file"] = str(secret_file)
+    for name, value in rendered.items():
+        setattr(settings, name, value)
+    assert settings.SOCIAL_AUTH_NETBOX_SSO_SYNC["backend"] == "azuread-tenant-oauth2"
+    old = hand_wired_account("azuread-tenant-oauth2", "entra-oid-old", "old.user")
+    get_user_model().objects.filter(pk=old.pk).update(last_login=timezone.now() - timedelta(days=31))
+
+    out = io.StringIO()
+    sync.run(out=out)
+
+    assert not get_user_model().objects.get(pk=old.pk).is_active
+    assert "user old.user: is_active True -> False" in out.getvalue()
