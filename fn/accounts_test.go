@@ -257,7 +257,7 @@ func TestTakeoverReadsMountedConfigMaps(t *testing.T) {
 func TestTakeoverAdviceBySetting(t *testing.T) {
 	settings := "    SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL: true\n    SOCIAL_AUTH_KEYCLOAK_USER_FIELDS: [username, email]\n" +
 		"    SOCIAL_AUTH_JSONFIELD_ENABLED: true\n    SOCIAL_AUTH_KEYCLOAK_AUDIENCE: account\n    SOCIAL_AUTH_REDIRECT_IS_HTTPS: true\n" +
-		"    SOCIAL_AUTH_KEYCLOAK_SCOPE: [openid]\n  extra-1.yaml: |\n    SOCIAL_AUTH_PIPELINE: [social_core.pipeline.social_auth.associate_by_email]\n"
+		"    SOCIAL_AUTH_KEYCLOAK_SCOPE: [openid]\n    AUTHENTICATION_BACKENDS: [social_core.backends.azuread.AzureADOAuth2]\n  extra-1.yaml: |\n    SOCIAL_AUTH_PIPELINE: [social_core.pipeline.social_auth.associate_by_email]\n"
 	for _, netboxURL := range []string{"", "https://netbox.example.com"} {
 		l := takeoverConfig(t, "keycloak", "")
 		l.Spec.NetBoxURL = netboxURL
@@ -267,7 +267,7 @@ func TestTakeoverAdviceBySetting(t *testing.T) {
 		}
 		advice := map[string]string{} // setting → the warning that names it
 		for _, w := range out.Warnings {
-			for _, s := range []string{"USERNAME_IS_FULL_EMAIL", "KEYCLOAK_USER_FIELDS", "JSONFIELD_ENABLED", "KEYCLOAK_AUDIENCE", "REDIRECT_IS_HTTPS", "KEYCLOAK_SCOPE", "associate_by_email"} {
+			for _, s := range []string{"USERNAME_IS_FULL_EMAIL", "KEYCLOAK_USER_FIELDS", "JSONFIELD_ENABLED", "KEYCLOAK_AUDIENCE", "REDIRECT_IS_HTTPS", "KEYCLOAK_SCOPE", "associate_by_email", "AUTHENTICATION_BACKENDS"} {
 				if strings.Contains(w, s) {
 					advice[s] = w
 				}
@@ -277,9 +277,11 @@ func TestTakeoverAdviceBySetting(t *testing.T) {
 			"USERNAME_IS_FULL_EMAIL": "which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them",
 			"KEYCLOAK_USER_FIELDS":   "which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them",
 			"JSONFIELD_ENABLED":      "which NetBox overrides",
-			"KEYCLOAK_AUDIENCE":      "keep them in extraConfig[0].values only if you still need them",
-			"KEYCLOAK_SCOPE":         "which netbox-sso now manages: delete them",
-			"associate_by_email":     "key extra-1.yaml: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address",
+			// NetBox builds AUTHENTICATION_BACKENDS from REMOTE_AUTH_BACKEND: a class listed only there is no takeover.
+			"AUTHENTICATION_BACKENDS": "which NetBox overrides",
+			"KEYCLOAK_AUDIENCE":       "keep them in extraConfig[0].values only if you still need them",
+			"KEYCLOAK_SCOPE":          "which netbox-sso now manages: delete them",
+			"associate_by_email":      "key extra-1.yaml: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address",
 			// netbox-sso writes SOCIAL_AUTH_REDIRECT_IS_HTTPS only for an https netboxURL.
 			"REDIRECT_IS_HTTPS": map[bool]string{true: "which netbox-sso now manages: delete them", false: "only if you still need them"}[netboxURL != ""],
 		}

@@ -84,10 +84,12 @@ var storedEffects = []string{
 	"IMMUTABLE_USER_FIELDS", "USERNAME_KEY", "EMAIL_KEY", "FIRST_NAME_KEY", "LAST_NAME_KEY", "FULLNAME_KEY", "EXTRA_DATA",
 }
 
-// overriddenByNetBox are the social-auth settings NetBox sets after reading the configuration
-// (netbox/netbox/settings.py), so a configured value does nothing.
+// overriddenByNetBox are the settings NetBox sets itself after reading the configuration
+// (netbox/netbox/settings.py), so a configured value does nothing. AUTHENTICATION_BACKENDS is built from
+// REMOTE_AUTH_BACKEND: a backend listed only there never logged anyone in.
 var overriddenByNetBox = map[string]bool{
 	"SOCIAL_AUTH_JSONFIELD_ENABLED": true, "SOCIAL_AUTH_CLEAN_USERNAME_FUNCTION": true, "SOCIAL_AUTH_USER_MODEL": true,
+	"AUTHENTICATION_BACKENDS": true,
 }
 
 // endpointSettings are where social-core's own classes take the provider's endpoints from (Azure AD's tenant and
