@@ -90,6 +90,11 @@ type Provider struct {
 	// ClockSkewSeconds is the tolerance, in seconds, for token times (exp, iat, nbf): 0 to 600, default 60.
 	// NetBox gets it as SOCIAL_AUTH_<BACKEND>_JWT_LEEWAY.
 	ClockSkewSeconds *int `json:"clockSkewSeconds,omitempty"`
+	// KeepAccountsFrom, for type oidc only, names the social-core backend a hand-wired setup logged users in
+	// with (a key of KeptBackends: azuread-oauth2, azuread-tenant-oauth2, okta-openidconnect). netbox-sso then
+	// logs users in under that backend's name and callback URL, with its user id claim as the userIDClaim
+	// default, so the accounts it made keep matching. See takeover.go.
+	KeepAccountsFrom string `json:"keepAccountsFrom,omitempty"`
 }
 
 // SecretRef points at a key of a Kubernetes Secret.
@@ -169,6 +174,9 @@ func (c *Config) applyDefaults() {
 		p.UserIDClaim = "preferred_username"
 		if p.Type == OIDC {
 			p.UserIDClaim = "sub"
+		}
+		if kept, ok := KeptBackends[p.KeepAccountsFrom]; ok {
+			p.UserIDClaim = kept.UserIDClaim
 		}
 	}
 	if p.ClockSkewSeconds == nil {

@@ -32,8 +32,8 @@ func TestProviderDocsConfigsAreValid(t *testing.T) {
 			t.Errorf("block %d: %v\n%s", i, err, doc)
 		}
 	}
-	if complete != 5 {
-		t.Errorf("found %d complete configs, want one per provider section (5)", complete)
+	if complete != 6 {
+		t.Errorf("found %d complete configs, want one per provider section (5) and the Entra ID takeover", complete)
 	}
 }
 

@@ -211,6 +211,12 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"clockSkewSeconds too large", with("spec.provider.clockSkewSeconds", 3600), []string{"spec.provider.clockSkewSeconds: must be at most 600"}},
 		{"clockSkewSeconds fraction", with("spec.provider.clockSkewSeconds", 1.5), []string{"spec.provider.clockSkewSeconds: must be a whole number, got a number"}},
 		{"clockSkewSeconds string", with("spec.provider.clockSkewSeconds", "60s"), []string{"spec.provider.clockSkewSeconds: must be a whole number, got a string"}},
+		{"keepAccountsFrom unknown", with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted, "spec.provider.keepAccountsFrom", "github"),
+			[]string{"spec.provider.keepAccountsFrom: value must be one of 'azuread-oauth2', 'azuread-tenant-oauth2', 'okta-openidconnect'"}},
+		{"keepAccountsFrom number", with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted, "spec.provider.keepAccountsFrom", 1),
+			[]string{"spec.provider.keepAccountsFrom: must be a string, got a number"}},
+		{"keepAccountsFrom for keycloak", with("spec.provider.keepAccountsFrom", "okta-openidconnect"),
+			[]string{"spec.provider.keepAccountsFrom: needs type oidc (got keycloak): netbox-sso logs in to okta-openidconnect with OpenID Connect discovery and the provider's keys"}},
 		{"buttonLabel empty", with("spec.provider.buttonLabel", ""), []string{"spec.provider.buttonLabel: must not be empty"}},
 		{"buttonLabel mapping", with("spec.provider.buttonLabel", map[string]any{}), []string{"spec.provider.buttonLabel: must be a string, got a mapping"}},
 

@@ -218,6 +218,7 @@ func check(c *Config) (warnings, problems []string) {
 			problem("spec.provider.publicKey", "only for type keycloak: type oidc reads the provider's keys from its JWKS")
 		}
 	}
+	problems = append(problems, checkKeepAccountsFrom(c.Spec.Provider)...)
 	problems = append(problems, checkGroups(c)...)
 	return warnings, problems
 }

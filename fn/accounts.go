@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"slices"
@@ -22,36 +23,39 @@ import (
 type handWiredSetting struct {
 	value *yaml.RNode
 	where string // "document 1 (ConfigMap netbox/netbox) key extra-0.yaml"
+	index int    // of the ConfigMap or Secret in the nodes
+	key   string // of the file in that object's data: "extra-0.yaml"
 }
 
 // settingsFile is one YAML file the chart's configuration.py loads.
 type settingsFile struct {
 	path  string // inside the container: /run/config/netbox/netbox.yaml, /run/config/extra/<dir>/<file>
 	where string
+	index int
+	key   string
 	body  *yaml.RNode
 }
 
 // loadedSettings merges the settings files the web container sees the way the chart's configuration.py does:
 // netbox.yaml first, then every /run/config/extra/*/*.yaml in sorted path order, the last file winning each
 // top-level key. netbox-sso's own directory is left out: this is the configuration before netbox-sso.
-// Files from Secrets are not read.
-func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetting {
+// Files of a Secret (extraConfig[i].secret) are read when the input holds that Secret; their values decide, but
+// no message quotes a Secret's setting except a claim name (an ID_KEY), which is no credential. missing lists the
+// mounted Secrets the input does not hold, whose settings cannot be known ("Secret netbox/x at /run/config/extra/1").
+func loadedSettings(nodes []*yaml.RNode, rel *Release) (settings map[string]handWiredSetting, missing []string) {
 	cmIndex := rel.ConfigMap
 	cm := nodes[cmIndex]
 	files := []settingsFile{}
 	add := func(path string, index int, n *yaml.RNode, key string) {
-		data, _ := n.Pipe(yaml.Lookup("data"))
-		if data == nil {
-			return
-		}
-		if body := parseSettings(data, key); body != nil {
-			files = append(files, settingsFile{path, describe(index, n) + " key " + key, body})
+		if body := parseSettingsText(objectFile(n, key)); body != nil {
+			files = append(files, settingsFile{path, describe(index, n) + " key " + key, index, key, body})
 		}
 	}
 	add(chartConfigDir+"/netbox.yaml", cmIndex, cm, "netbox.yaml")
 	seen := map[string]bool{}
 
-	// Files of other ConfigMaps (extraConfig[i].configMap), found through the web container's mounts.
+	// Files of other ConfigMaps (extraConfig[i].configMap) and of Secrets (extraConfig[i].secret), found
+	// through the web container's mounts.
 	volumes := map[string]*yaml.RNode{}
 	for _, v := range elements(podTemplate(rel.Web.Node), "spec", "volumes") {
 		volumes[stringField(v, "name")] = v
@@ -65,22 +69,28 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetti
 		if v == nil {
 			continue
 		}
-		ref, _ := v.Pipe(yaml.Lookup("configMap", "name"))
+		kind, source, nameField := "ConfigMap", "configMap", "name"
+		if s, _ := v.Pipe(yaml.Lookup("secret")); s != nil {
+			kind, source, nameField = "Secret", "secret", "secretName"
+		}
+		ref, _ := v.Pipe(yaml.Lookup(source, nameField))
 		if ref == nil {
 			continue
 		}
-		index, src := findConfigMap(nodes, yaml.GetValue(ref), rel.Namespace)
+		index, src := findObject(nodes, kind, yaml.GetValue(ref), rel.Namespace)
 		if src == nil {
+			if kind == "Secret" {
+				missing = append(missing, fmt.Sprintf("Secret %s/%s at %s/%s", rel.Namespace, yaml.GetValue(ref), extraConfigDir, dir))
+			}
 			continue
 		}
 		keyToFile := map[string]string{}
-		if items := elements(v, "configMap", "items"); len(items) > 0 {
+		if items := elements(v, source, "items"); len(items) > 0 {
 			for _, it := range items {
 				keyToFile[stringField(it, "key")] = stringField(it, "path")
 			}
-		} else if data, _ := src.Pipe(yaml.Lookup("data")); data != nil {
-			keys, _ := data.Fields()
-			for _, k := range keys {
+		} else {
+			for _, k := range objectKeys(src) {
 				keyToFile[k] = k
 			}
 		}
@@ -110,26 +120,79 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) map[string]handWiredSetti
 		keys, _ := f.body.Fields()
 		for _, k := range keys {
 			v, _ := f.body.Pipe(yaml.Get(k))
-			out[k] = handWiredSetting{value: v, where: f.where}
+			out[k] = handWiredSetting{value: v, where: f.where, index: f.index, key: f.key}
 		}
 	}
-	return out
+	return out, missing
 }
 
-func findConfigMap(nodes []*yaml.RNode, name, namespace string) (int, *yaml.RNode) {
+func findObject(nodes []*yaml.RNode, kind, name, namespace string) (int, *yaml.RNode) {
 	for i, n := range nodes {
-		if n != nil && n.GetKind() == "ConfigMap" && n.GetName() == name && n.GetNamespace() == namespace {
+		if n != nil && n.GetKind() == kind && n.GetName() == name && n.GetNamespace() == namespace {
 			return i, n
 		}
 	}
 	return -1, nil
 }
 
+// objectKeys are the keys of a ConfigMap's data, or of a Secret's data and stringData.
+func objectKeys(n *yaml.RNode) []string {
+	var keys []string
+	for _, field := range []string{"data", "stringData"} {
+		if d, _ := n.Pipe(yaml.Lookup(field)); d != nil && d.YNode().Kind == yaml.MappingNode {
+			k, _ := d.Fields()
+			keys = append(keys, k...)
+		}
+	}
+	return keys
+}
+
+// objectFile is the content of one key of a ConfigMap, or of a Secret (base64 data, or stringData, which the API
+// server merges over data); "" when there is none or it does not decode.
+func objectFile(n *yaml.RNode, key string) string {
+	if n.GetKind() == "Secret" {
+		if v, _ := n.Pipe(yaml.Lookup("stringData", key)); v != nil {
+			return yaml.GetValue(v)
+		}
+		v, _ := n.Pipe(yaml.Lookup("data", key))
+		if v == nil {
+			return ""
+		}
+		text, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(yaml.GetValue(v)), ""))
+		if err != nil {
+			return ""
+		}
+		return string(text)
+	}
+	v, _ := n.Pipe(yaml.Lookup("data", key))
+	if v == nil {
+		return ""
+	}
+	return yaml.GetValue(v)
+}
+
 // socialBackends maps the social-core backend classes netbox-sso can take over to the name they store users
 // under (social_auth_usersocialauth.provider), which is also the URL segment of /oauth/login/<name>/.
-var socialBackends = map[string]string{
-	"social_core.backends.keycloak.KeycloakOAuth2":           "keycloak",
-	"social_core.backends.open_id_connect.OpenIdConnectAuth": "oidc",
+var socialBackends = func() map[string]string {
+	m := map[string]string{
+		"social_core.backends.keycloak.KeycloakOAuth2":           "keycloak",
+		"social_core.backends.open_id_connect.OpenIdConnectAuth": "oidc",
+	}
+	for _, kept := range config.KeptBackends {
+		m[kept.Class] = kept.Name
+	}
+	return m
+}()
+
+// keepWith says which config keeps the accounts a backend of this name stored ("" when none can).
+func keepWith(name string) (field, setting string) {
+	switch name {
+	case "":
+		return "", ""
+	case config.Keycloak, config.OIDC:
+		return "spec.provider.type", "type: " + name
+	}
+	return "spec.provider.keepAccountsFrom", "type: oidc and keepAccountsFrom: " + name
 }
 
 // storedBackends lists the social-core backends REMOTE_AUTH_BACKEND names: their class, and the name they store
@@ -228,6 +291,9 @@ func socialAuthCore(v [3]int) string {
 // get_user_id returns details["username"], OpenIdConnectAuth's the class's ID_KEY, sub). known is false when the
 // tag does not tell (4.4, or 3.6 for Keycloak, without a patch number).
 func idKeyHonoured(v [3]int, backend string) (honoured, known bool) {
+	if kept, ok := config.KeptBackends[backend]; ok {
+		return keptIDKeyHonoured(v, parseVersion(kept.IDKeyFrom))
+	}
 	if sac := socialAuthCore(v); sac != "" {
 		return sac == "4.5.0" && backend == "keycloak" || !versionLess(parseVersion(sac), [3]int{4, 8, 2}), true
 	}
@@ -240,6 +306,35 @@ func idKeyHonoured(v [3]int, backend string) (honoured, known bool) {
 	return false, true
 }
 
+// keptIDKeyHonoured: whether NetBox v pins a social-auth-core of version from or later. For a tag without a patch
+// number, known only when the whole minor line is on one side of the first NetBox release that pins it.
+func keptIDKeyHonoured(v, from [3]int) (honoured, known bool) {
+	if sac := socialAuthCore(v); sac != "" {
+		return !versionLess(parseVersion(sac), from), true
+	}
+	first := firstNetBoxWith(from)
+	switch line, firstLine := [3]int{v[0], v[1], 0}, [3]int{first[0], first[1], 0}; {
+	case versionLess(line, firstLine):
+		return false, true
+	case versionLess(firstLine, line), first[2] == 0:
+		return true, true
+	}
+	return false, false
+}
+
+// firstNetBoxWith is the first NetBox release that pins social-auth-core sac or later (after the table: the
+// release after the last one known).
+func firstNetBoxWith(sac [3]int) [3]int {
+	for _, p := range socialAuthCorePins {
+		if !versionLess(parseVersion(p.pin), sac) {
+			return p.from
+		}
+	}
+	next := lastKnownRelease
+	next[2]++
+	return next
+}
+
 func parseVersion(s string) (v [3]int) {
 	for i, part := range strings.SplitN(s, ".", 3) {
 		v[i], _ = strconv.Atoi(part)
@@ -249,6 +344,9 @@ func parseVersion(s string) (v [3]int) {
 
 // defaultIDClaim is the claim a backend's user ids come from when ID_KEY is not read or not set.
 func defaultIDClaim(backendName string) string {
+	if kept, ok := config.KeptBackends[backendName]; ok {
+		return kept.UserIDClaim
+	}
 	if backendName == "oidc" {
 		return "sub"
 	}
@@ -258,7 +356,7 @@ func defaultIDClaim(backendName string) string {
 // accountFindings checks that netbox-sso stores and finds users the way the hand-wired setup did. It returns an
 // error naming the config field that keeps the accounts, and notes for the user.
 func accountFindings(settings map[string]handWiredSetting, web *Workload, p *config.Provider) (notes []string, err error) {
-	want := backendFor(p.Type).name
+	want := backendFor(*p).name
 
 	// Which backend stored the users.
 	var classes, names []string
@@ -275,22 +373,32 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 		matched = matched || n == want
 	}
 	if !matched {
-		keep := "netbox-sso cannot keep them yet"
+		field, keep := "spec.provider.type", ""
 		stored := "whose users are stored under its own backend name"
 		for _, n := range names {
-			for _, t := range []string{config.Keycloak, config.OIDC} {
-				if backendFor(t).name == n {
-					keep = "set type: " + t + " to keep them"
-					stored = fmt.Sprintf("whose users are stored under the backend name %q", n)
-				}
+			if f, setting := keepWith(n); setting != "" && keep == "" {
+				field, keep = f, "set "+setting+" to keep them"
+				stored = fmt.Sprintf("whose users are stored under the backend name %q", n)
 			}
+		}
+		if keep == "" {
+			keep = fmt.Sprintf("netbox-sso can keep the accounts of social-core's keycloak and oidc backends and, with keepAccountsFrom, of %s, not of this one",
+				strings.Join(config.KeptBackendNames(), ", "))
 		}
 		values := "REMOTE_AUTH_BACKEND"
 		if strings.HasSuffix(where, "key netbox.yaml") {
 			values = "remoteAuth.backends"
 		}
-		return nil, fmt.Errorf("spec.provider.type: %s: REMOTE_AUTH_BACKEND is %s, %s; type %s stores and finds users under %q, so every user would get a second, empty account at the next login: %s, or, if new accounts are what you want, delete %s from your values first",
-			where, strings.Join(classes, ", "), stored, p.Type, want, keep, values)
+		current := "type " + p.Type
+		if p.KeepAccountsFrom != "" {
+			current += " with keepAccountsFrom: " + p.KeepAccountsFrom
+		}
+		return nil, fmt.Errorf("%s: %s: REMOTE_AUTH_BACKEND is %s, %s; %s stores and finds users under %q, so every user would get a second, empty account at the next login: %s, or, if new accounts are what you want, delete %s from your values first",
+			field, where, strings.Join(classes, ", "), stored, current, want, keep, values)
+	}
+	if p.KeepAccountsFrom != "" {
+		notes = append(notes, fmt.Sprintf("spec.provider.keepAccountsFrom: %s: REMOTE_AUTH_BACKEND is %s; netbox-sso takes over its accounts: users log in under the backend name %q at /oauth/complete/%s/ (the redirect URI registered at the identity provider stays) and are identified by their %s claim as before",
+			where, config.KeptBackends[p.KeepAccountsFrom].Class, want, want, p.UserIDClaim))
 	}
 
 	for i, n := range names {
@@ -300,7 +408,7 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	}
 
 	// Which claim their ids came from.
-	prefix := "SOCIAL_AUTH_" + strings.ToUpper(want) + "_"
+	prefix := settingsPrefix(want)
 	idKey, ok := settings[prefix+"ID_KEY"]
 	idName := prefix + "ID_KEY"
 	if !ok {
@@ -313,7 +421,9 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	}
 	key := yaml.GetValue(idKey.value)
 	claim := key
-	if c, ok := detailsClaims[key]; ok {
+	if c, ok := config.KeptBackends[want].Details[key]; ok {
+		claim = c
+	} else if c, ok := detailsClaims[key]; ok {
 		claim = c
 		if key == "username" && want == "oidc" {
 			if u, ok := settings[prefix+"USERNAME_KEY"]; ok && u.value.YNode().Kind == yaml.ScalarNode {
@@ -331,12 +441,16 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	v, tagged := netboxVersion(image)
 	honoured, known := idKeyHonoured(v, want)
 	if !tagged || !known {
-		except := ""
+		except, since := "", "4.4.9"
 		if want == "keycloak" {
 			except = ", except 3.6.5"
 		}
-		msg := fmt.Sprintf("%s: %s; whether existing users are identified by %s or by %s depends on the NetBox version, which the image %q does not tell: set userIDClaim: %s if NetBox runs a version before 4.4.9%s (their social-auth-core ignores %s), or userIDClaim: %s from 4.4.9 on",
-			field, setBy, def, claim, image, def, except, idName, claim)
+		if kept, ok := config.KeptBackends[want]; ok {
+			f := firstNetBoxWith(parseVersion(kept.IDKeyFrom))
+			since = fmt.Sprintf("%d.%d.%d", f[0], f[1], f[2])
+		}
+		msg := fmt.Sprintf("%s: %s; whether existing users are identified by %s or by %s depends on the NetBox version, which the image %q does not tell: set userIDClaim: %s if NetBox runs a version before %s%s (their social-auth-core ignores %s), or userIDClaim: %s from %s on",
+			field, setBy, def, claim, image, def, since, except, idName, claim, since)
 		if p.UserIDClaimDefaulted {
 			return nil, fmt.Errorf("%s", msg)
 		}

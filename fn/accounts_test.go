@@ -1,6 +1,7 @@
 package fn_test
 
 import (
+	"encoding/base64"
 	"os"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 
 const publicKey = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAlcXMEvmMQCQHZuiUefz+tC+GuIVUwSxwp+aHrwSO1585yYphWIIT6W/K2CsEHRL11TMXGSGsfD3IfnSQMta+xJ1sNiJKDlRqQjeZhiunDrg0TWHzEXN/eT8eoU8oeusI1ZmSJyynJT83CpiUMrKzP2GfjpHkA7xP4GKQWZzUBqro4ql/XtLaHd7TPZDgehJc00mFGOCpvjx/T4QhZ5tlNlEpYft1lUGXxg6VNogg+hedWKP6HxyLmevT8j8xsmlHygU+Mgi07qdjrXWYUo+9GvuuSQmn1LVpeyD8LKVRKXjPdEfdooX9xMGdTV41TyH+SgtlV6PE2pRc3iLvCYZnLQIDAQAB"
 
-func takeoverConfig(t *testing.T, providerType, userIDClaim string) *config.Loaded {
+func takeoverConfig(t *testing.T, providerType, userIDClaim string, providerLines ...string) *config.Loaded {
 	t.Helper()
 	c := "apiVersion: fn.netbox-sso.dev/v1alpha1\nkind: NetBoxSSO\nspec:\n  provider:\n    type: " + providerType +
 		"\n    issuerURL: https://sso.example.com/realms/acme\n    clientID: netbox\n    clientSecretRef: {name: s, key: k}\n"
@@ -26,6 +27,9 @@ func takeoverConfig(t *testing.T, providerType, userIDClaim string) *config.Load
 	}
 	if userIDClaim != "" {
 		c += "    userIDClaim: " + userIDClaim + "\n"
+	}
+	for _, line := range providerLines {
+		c += "    " + line + "\n"
 	}
 	l, err := config.Parse([]byte(c), "sso.yaml")
 	if err != nil {
@@ -61,6 +65,7 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 	cases := []struct {
 		name, image, backend, settings string
 		typ, userIDClaim               string
+		keep                           string   // spec.provider.keepAccountsFrom
 		err                            []string // the run fails with all of these
 		warn                           []string // the run succeeds with a warning holding all of these
 		noWarn                         string   // and no warning holds this
@@ -133,8 +138,49 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.keycloak.KeycloakOAuth2", `stores and finds users under "oidc"`, `the backend name "keycloak"`, "set type: keycloak to keep them"}},
 		{name: "type keycloak over an OIDC backend", image: "netbox:v4.6.8", backend: `["social_core.backends.open_id_connect.OpenIdConnectAuth"]`, typ: "keycloak",
 			err: []string{"spec.provider.type: ", "set type: oidc to keep them"}},
-		{name: "a backend netbox-sso cannot keep", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc",
-			err: []string{"spec.provider.type: ", "AzureADOAuth2", "netbox-sso cannot keep them yet"}},
+		{name: "a backend netbox-sso cannot keep", image: "netbox:v4.6.8", backend: `["social_core.backends.github.GithubOAuth2"]`, typ: "oidc",
+			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.github.GithubOAuth2, whose users are stored under its own backend name",
+				"netbox-sso can keep the accounts of social-core's keycloak and oidc backends and, with keepAccountsFrom, of azuread-oauth2, azuread-tenant-oauth2, okta-openidconnect, not of this one",
+				"delete remoteAuth.backends from your values first"}},
+		// Backends of other providers: type oidc keeps them under their own name (spec.provider.keepAccountsFrom).
+		{name: "azuread-oauth2 without keepAccountsFrom", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc",
+			err: []string{"spec.provider.keepAccountsFrom: ", "REMOTE_AUTH_BACKEND is social_core.backends.azuread.AzureADOAuth2", `the backend name "azuread-oauth2"`, `type oidc stores and finds users under "oidc"`, "set type: oidc and keepAccountsFrom: azuread-oauth2 to keep them"}},
+		{name: "azuread-tenant-oauth2 without keepAccountsFrom", image: "netbox:v4.4.8", backend: `social_core.backends.azuread_tenant.AzureADTenantOAuth2`, typ: "oidc",
+			err: []string{"spec.provider.keepAccountsFrom: ", "set type: oidc and keepAccountsFrom: azuread-tenant-oauth2 to keep them"}},
+		{name: "okta-openidconnect under type keycloak", image: "netbox:v4.4.8", backend: `["social_core.backends.okta_openidconnect.OktaOpenIdConnect"]`, typ: "keycloak",
+			err: []string{"spec.provider.keepAccountsFrom: ", `type keycloak stores and finds users under "keycloak"`, "set type: oidc and keepAccountsFrom: okta-openidconnect to keep them"}},
+		{name: "keepAccountsFrom names another backend than the input", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread_tenant.AzureADTenantOAuth2"]`, typ: "oidc", keep: "okta-openidconnect",
+			err: []string{`type oidc with keepAccountsFrom: okta-openidconnect stores and finds users under "okta-openidconnect"`, "set type: oidc and keepAccountsFrom: azuread-tenant-oauth2"}},
+		{name: "keepAccountsFrom over a Keycloak backend", image: "netbox:v4.6.8", backend: keycloakBackend, typ: "oidc", keep: "azuread-oauth2",
+			err: []string{"spec.provider.type: ", "set type: keycloak to keep them"}},
+		{name: "azuread-oauth2 kept", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc", keep: "azuread-oauth2",
+			warn: []string{"spec.provider.keepAccountsFrom: document 1 (ConfigMap netbox/netbox) key netbox.yaml: REMOTE_AUTH_BACKEND is social_core.backends.azuread.AzureADOAuth2; netbox-sso takes over its accounts: users log in under the backend name \"azuread-oauth2\" at /oauth/complete/azuread-oauth2/ (the redirect URI registered at the identity provider stays) and are identified by their upn claim as before"}},
+		{name: "azuread-tenant-oauth2 kept, ID_KEY ignored by 4.6.8", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread_tenant.AzureADTenantOAuth2"]`, typ: "oidc", keep: "azuread-tenant-oauth2",
+			settings: "    SOCIAL_AUTH_AZUREAD_TENANT_OAUTH2_ID_KEY: email\n",
+			warn:     []string{"identified by their sub claim as before", "key extra-0.yaml sets SOCIAL_AUTH_AZUREAD_TENANT_OAUTH2_ID_KEY: email, which NetBox 4.6.8 (social-auth-core 4.8.7) ignores: existing users are identified by sub"}},
+		{name: "azuread-tenant-oauth2 ID_KEY ignored by 4.7.0 (social-auth-core 5.1.0)", image: "netbox:v4.7.0", backend: `["social_core.backends.azuread_tenant.AzureADTenantOAuth2"]`, typ: "oidc", keep: "azuread-tenant-oauth2",
+			settings: "    SOCIAL_AUTH_AZUREAD_TENANT_OAUTH2_ID_KEY: email\n",
+			warn:     []string{"which NetBox 4.7.0 (social-auth-core 5.1.0) ignores: existing users are identified by sub"}},
+		{name: "azuread-oauth2 ID_KEY honoured from 4.7.2 (social-auth-core 5.1.1)", image: "netbox:v4.7.2", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc", keep: "azuread-oauth2",
+			settings: "    SOCIAL_AUTH_AZUREAD_OAUTH2_ID_KEY: email\n",
+			err:      []string{"spec.provider.userIDClaim: ", "sets SOCIAL_AUTH_AZUREAD_OAUTH2_ID_KEY: email, which NetBox 4.7.2 (social-auth-core 5.1.1) honours", "userIDClaim upn would give every one of them a second, empty account", "set userIDClaim: email"}},
+		{name: "azuread-oauth2 ID_KEY username is the name claim", image: "netbox:v4.7.3", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc", keep: "azuread-oauth2",
+			settings: "    SOCIAL_AUTH_AZUREAD_OAUTH2_ID_KEY: username\n",
+			err:      []string{"set userIDClaim: name"}},
+		{name: "azuread-oauth2 ID_KEY on 4.7 without a patch number", image: "netbox:v4.7", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc", keep: "azuread-oauth2",
+			settings: "    SOCIAL_AUTH_AZUREAD_OAUTH2_ID_KEY: email\n",
+			err:      []string{"does not tell: set userIDClaim: upn if NetBox runs a version before 4.7.2 (their social-auth-core ignores SOCIAL_AUTH_AZUREAD_OAUTH2_ID_KEY), or userIDClaim: email from 4.7.2 on"}},
+		{name: "azuread-oauth2 ID_KEY on 4.6 without a patch number", image: "netbox:v4.6", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc", keep: "azuread-oauth2",
+			settings: "    SOCIAL_AUTH_AZUREAD_OAUTH2_ID_KEY: email\n",
+			warn:     []string{"which NetBox 4.6 ignores: existing users are identified by upn"}},
+		{name: "okta-openidconnect kept, ID_KEY honoured", image: "netbox:v4.6.8", backend: `["social_core.backends.okta_openidconnect.OktaOpenIdConnect"]`, typ: "oidc", keep: "okta-openidconnect",
+			settings: "    SOCIAL_AUTH_OKTA_OPENIDCONNECT_ID_KEY: email\n",
+			err:      []string{"spec.provider.userIDClaim: ", "sets SOCIAL_AUTH_OKTA_OPENIDCONNECT_ID_KEY: email, which NetBox 4.6.8 (social-auth-core 4.8.7) honours", "userIDClaim preferred_username would give every one of them a second, empty account", "set userIDClaim: email to keep the accounts"}},
+		{name: "okta-openidconnect kept, ID_KEY ignored", image: "netbox:v4.4.8", backend: `["social_core.backends.okta_openidconnect.OktaOpenIdConnect"]`, typ: "oidc", keep: "okta-openidconnect",
+			settings: "    SOCIAL_AUTH_OKTA_OPENIDCONNECT_ID_KEY: email\n",
+			warn:     []string{"which NetBox 4.4.8 (social-auth-core 4.8.1) ignores: existing users are identified by preferred_username"}},
+		{name: "okta-openidconnect kept with the honoured claim", image: "netbox:v4.6.8", backend: `["social_core.backends.okta_openidconnect.OktaOpenIdConnect"]`, typ: "oidc", keep: "okta-openidconnect",
+			settings: "    SOCIAL_AUTH_OKTA_OPENIDCONNECT_ID_KEY: email\n", userIDClaim: "email", noWarn: "second, empty account"},
 		{name: "a second social backend", image: "netbox:v4.6.8", backend: `["social_core.backends.keycloak.KeycloakOAuth2", "social_core.backends.github.GithubOAuth2"]`, typ: "keycloak",
 			warn: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND also names social_core.backends.github.GithubOAuth2", "its users cannot log in any more"}},
 		{name: "an LDAP backend", image: "netbox:v4.6.8", backend: `["netbox.authentication.LDAPBackend", "django_auth_ldap.backend.LDAPBackend"]`, typ: "oidc", noWarn: "spec.provider"},
@@ -142,7 +188,11 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out, err := fn.Transform(handWiredRender(t, c.image, c.backend, c.settings), takeoverConfig(t, c.typ, c.userIDClaim))
+			var lines []string
+			if c.keep != "" {
+				lines = append(lines, "keepAccountsFrom: "+c.keep)
+			}
+			out, err := fn.Transform(handWiredRender(t, c.image, c.backend, c.settings), takeoverConfig(t, c.typ, c.userIDClaim, lines...))
 			if len(c.err) > 0 {
 				if err == nil {
 					t.Fatalf("no error; want one with %q", c.err)
@@ -207,7 +257,7 @@ func TestTakeoverReadsMountedConfigMaps(t *testing.T) {
 func TestTakeoverAdviceBySetting(t *testing.T) {
 	settings := "    SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL: true\n    SOCIAL_AUTH_KEYCLOAK_USER_FIELDS: [username, email]\n" +
 		"    SOCIAL_AUTH_JSONFIELD_ENABLED: true\n    SOCIAL_AUTH_KEYCLOAK_AUDIENCE: account\n    SOCIAL_AUTH_REDIRECT_IS_HTTPS: true\n" +
-		"    SOCIAL_AUTH_KEYCLOAK_SCOPE: [openid]\n  extra-1.yaml: |\n    SOCIAL_AUTH_PIPELINE: [social_core.pipeline.social_auth.associate_by_email]\n"
+		"    SOCIAL_AUTH_KEYCLOAK_SCOPE: [openid]\n    AUTHENTICATION_BACKENDS: [social_core.backends.azuread.AzureADOAuth2]\n  extra-1.yaml: |\n    SOCIAL_AUTH_PIPELINE: [social_core.pipeline.social_auth.associate_by_email]\n"
 	for _, netboxURL := range []string{"", "https://netbox.example.com"} {
 		l := takeoverConfig(t, "keycloak", "")
 		l.Spec.NetBoxURL = netboxURL
@@ -217,7 +267,7 @@ func TestTakeoverAdviceBySetting(t *testing.T) {
 		}
 		advice := map[string]string{} // setting → the warning that names it
 		for _, w := range fn.Messages(out.Findings) {
-			for _, s := range []string{"USERNAME_IS_FULL_EMAIL", "KEYCLOAK_USER_FIELDS", "JSONFIELD_ENABLED", "KEYCLOAK_AUDIENCE", "REDIRECT_IS_HTTPS", "KEYCLOAK_SCOPE", "associate_by_email"} {
+			for _, s := range []string{"USERNAME_IS_FULL_EMAIL", "KEYCLOAK_USER_FIELDS", "JSONFIELD_ENABLED", "KEYCLOAK_AUDIENCE", "REDIRECT_IS_HTTPS", "KEYCLOAK_SCOPE", "associate_by_email", "AUTHENTICATION_BACKENDS"} {
 				if strings.Contains(w, s) {
 					advice[s] = w
 				}
@@ -227,9 +277,11 @@ func TestTakeoverAdviceBySetting(t *testing.T) {
 			"USERNAME_IS_FULL_EMAIL": "which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them",
 			"KEYCLOAK_USER_FIELDS":   "which decide how accounts are made and updated in NetBox's database; netbox-sso does not set them, so they stay in effect: keep them",
 			"JSONFIELD_ENABLED":      "which NetBox overrides",
-			"KEYCLOAK_AUDIENCE":      "keep them in extraConfig[0].values only if you still need them",
-			"KEYCLOAK_SCOPE":         "which netbox-sso now manages: delete them",
-			"associate_by_email":     "key extra-1.yaml: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address",
+			// NetBox builds AUTHENTICATION_BACKENDS from REMOTE_AUTH_BACKEND: a class listed only there is no takeover.
+			"AUTHENTICATION_BACKENDS": "which NetBox overrides",
+			"KEYCLOAK_AUDIENCE":       "keep them in extraConfig[0].values only if you still need them",
+			"KEYCLOAK_SCOPE":          "which netbox-sso now manages: delete them",
+			"associate_by_email":      "key extra-1.yaml: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address",
 			// netbox-sso writes SOCIAL_AUTH_REDIRECT_IS_HTTPS only for an https netboxURL.
 			"REDIRECT_IS_HTTPS": map[bool]string{true: "which netbox-sso now manages: delete them", false: "only if you still need them"}[netboxURL != ""],
 		}
@@ -238,5 +290,75 @@ func TestTakeoverAdviceBySetting(t *testing.T) {
 				t.Errorf("netboxURL %q: %s: want advice %q, got %q", netboxURL, s, w, advice[s])
 			}
 		}
+	}
+}
+
+// remoteAuth.defaultGroups is one way to set REMOTE_AUTH_DEFAULT_GROUPS; an extraConfig file the chart loads
+// after netbox.yaml is another, and the later file wins. The conflict with a pruned mapping is found either way.
+func TestDefaultGroupsFromEveryConfigurationFile(t *testing.T) {
+	l := takeoverConfig(t, "keycloak", "")
+	l.Spec.Groups.NetBoxGroups = []config.GroupMapping{{From: "ops", To: []string{"Everyone"}}}
+	out, err := fn.Transform(handWiredRender(t, "netbox:v4.4.8", keycloakBackend, "    REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]\n"), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `document 1 (ConfigMap netbox/netbox) key extra-0.yaml: REMOTE_AUTH_DEFAULT_GROUPS lists "Everyone", which spec.groups.netboxGroups[0] also grants while spec.groups.prune is on`
+	if all := strings.Join(fn.Messages(out.Findings), "\n"); !strings.Contains(all, want) {
+		t.Errorf("no warning says %q:\n%s", want, all)
+	}
+}
+
+// extraConfig[i].secret: settings in a Secret, mounted at /run/config/extra/<i>/. When the input holds the Secret,
+// its settings count like any other file's (base64 data or stringData), and no message quotes its secret values;
+// when it does not, a warning says the file could not be checked.
+func TestTakeoverReadsMountedSecrets(t *testing.T) {
+	const file = "SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\nSOCIAL_AUTH_KEYCLOAK_SECRET: TEST-ONLY-secret-in-a-secret\n"
+	const mount = "        - name: extra-config-1\n          mountPath: /run/config/extra/1\n          readOnly: true\n"
+	const volume = "      - name: extra-config-1\n        secret:\n          secretName: keycloak-client\n"
+	secrets := map[string]string{
+		"data":       "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: keycloak-client\n  namespace: netbox\ndata:\n  keycloak.yaml: " + base64.StdEncoding.EncodeToString([]byte(file)) + "\n",
+		"stringData": "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: keycloak-client\n  namespace: netbox\nstringData:\n  keycloak.yaml: |\n    " + strings.ReplaceAll(strings.TrimSpace(file), "\n", "\n    ") + "\n",
+		"absent":     "",
+	}
+	for name, secret := range secrets {
+		t.Run(name, func(t *testing.T) {
+			data, _ := os.ReadFile("../testdata/handwired-takeover/input.yaml")
+			s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", "netbox:v4.6.8")
+			s = strings.Replace(s, "        volumeMounts:\n", "        volumeMounts:\n"+mount, 1)
+			s = strings.Replace(s, "      volumes:\n", "      volumes:\n"+volume, 1)
+			docs := manifest.Split([]byte(s + secret))
+			for i, d := range docs {
+				d.Index = i
+			}
+			nodes, err := manifest.ParseAll(docs, fn.Relevant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
+			if name == "absent" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := "Secret netbox/keycloak-client at /run/config/extra/1 (extraConfig) is not in the input, so netbox-sso cannot check the settings in it"
+				if all := strings.Join(fn.Messages(out.Findings), "\n"); !strings.Contains(all, want) {
+					t.Errorf("no warning says %q:\n%s", want, all)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "(Secret netbox/keycloak-client) key keycloak.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: email") || !strings.Contains(err.Error(), "set userIDClaim: email") {
+				t.Fatalf("error %v, want one naming the Secret, its key and the userIDClaim that keeps the accounts", err)
+			}
+			if strings.Contains(err.Error(), "TEST-ONLY-secret-in-a-secret") {
+				t.Errorf("the error quotes a secret value: %v", err)
+			}
+			// With the claim that keeps the accounts the run succeeds; nothing it says quotes the secret.
+			out, err = fn.Transform(nodes, takeoverConfig(t, "keycloak", "email"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all := strings.Join(fn.Messages(out.Findings), "\n"); strings.Contains(all, "TEST-ONLY-secret-in-a-secret") || strings.Contains(all, "cannot check") {
+				t.Errorf("warnings quote the secret or miss the Secret:\n%s", all)
+			}
+		})
 	}
 }

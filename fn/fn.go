@@ -200,7 +200,7 @@ func Relevant(n *yaml.RNode) bool {
 		}
 		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsAuthSettings(n)
 	case "Secret":
-		return strings.HasSuffix(n.GetName(), objectNameSuffix)
+		return strings.HasSuffix(n.GetName(), objectNameSuffix) || holdsSettingsFile(n)
 	case "Ingress", "HTTPRoute", "Gateway":
 		return true // where users reach NetBox
 	}

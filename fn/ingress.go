@@ -193,7 +193,7 @@ type publicURL struct {
 // decidePublicURL compares spec.netboxURL with the routes. Without netboxURL, routes that all serve https make
 // the settings use https; routes that disagree, or whose scheme the input does not tell, earn a warning.
 func decidePublicURL(cfg *config.Config, routes []route, basePath string) publicURL {
-	backend := backendFor(cfg.Spec.Provider.Type).name
+	backend := backendFor(cfg.Spec.Provider).name
 	suffix := "/oauth/complete/" + backend + "/"
 	base := ""
 	if b := strings.Trim(basePath, "/"); b != "" {

@@ -69,12 +69,13 @@ type Release struct {
 	Labels                                map[string]string
 
 	loaded map[string]handWiredSetting // loadedSettings, read once: BuildObjects and ReportTakeover both need it
+	unread []string                    // the mounted Secrets of settings files that the input lacks (loadedSettings)
 }
 
 // settings is the configuration the instance loads before netbox-sso (see loadedSettings), read once.
 func (r *Release) settings(nodes []*yaml.RNode) map[string]handWiredSetting {
 	if r.loaded == nil {
-		r.loaded = loadedSettings(nodes, r)
+		r.loaded, r.unread = loadedSettings(nodes, r)
 	}
 	return r.loaded
 }

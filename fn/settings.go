@@ -48,19 +48,30 @@ type backend struct {
 	prefix string // settings prefix: SOCIAL_AUTH_<NAME>_
 }
 
-func backendFor(providerType string) backend {
-	name := config.BackendName(providerType)
-	if providerType == config.OIDC {
+func backendFor(p config.Provider) backend {
+	name := config.BackendName(p)
+	if p.Type == config.OIDC {
+		if kept, ok := config.KeptBackends[p.KeepAccountsFrom]; ok {
+			// netbox_sso.backends has one class per kept backend, named after social-core's class
+			class := kept.Class[strings.LastIndex(kept.Class, ".")+1:]
+			return backend{moduleImport + ".backends." + class, name, settingsPrefix(name)}
+		}
 		return backend{moduleImport + ".backends.OpenIdConnectAuth", name, "SOCIAL_AUTH_OIDC_"}
 	}
 	return backend{moduleImport + ".backends.KeycloakOAuth2", name, "SOCIAL_AUTH_KEYCLOAK_"}
+}
+
+// settingsPrefix is where social-core's backend.setting() looks first: SOCIAL_AUTH_ + the name in upper case
+// with "-" as "_" (social_core.utils.setting_name).
+func settingsPrefix(name string) string {
+	return "SOCIAL_AUTH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_"
 }
 
 // Settings renders the settings file that the chart's configuration.py merges last. It holds no secret.
 func Settings(cfg *config.Config) string {
 	s := cfg.Spec
 	p := s.Provider
-	b := backendFor(p.Type)
+	b := backendFor(p)
 
 	m := newMap()
 	m.add("REMOTE_AUTH_ENABLED", s.UnsafeTrustRemoteUserHeader)

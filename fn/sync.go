@@ -144,7 +144,7 @@ func syncSummary(job *yaml.RNode, s *config.Sync) string {
 //	deactivate_after_days  deactivate users not seen at a login for this many days; null: never
 func syncSettings(cfg *config.Config) *orderedMap {
 	s, p := cfg.Spec.Sync, cfg.Spec.Provider
-	m := newMap().add("backend", config.BackendName(p.Type))
+	m := newMap().add("backend", config.BackendName(p))
 	if config.KeycloakAdminAPI(&p) {
 		m.add("keycloak_realm_url", p.IssuerURL)
 	} else {

@@ -30,28 +30,25 @@ var remoteAuthValues = []struct {
 	{"REMOTE_AUTH_DEFAULT_PERMISSIONS", "remoteAuth.defaultPermissions", isEmpty},
 }
 
-// defaultGroupConflicts reports the groups of remoteAuth.defaultGroups (REMOTE_AUTH_DEFAULT_GROUPS, which NetBox's
-// user_default_groups_handler adds to every SSO user at every login) that spec.groups.netboxGroups also maps to
-// while prune is on. Pruning would take such a group away again at every login; the login module leaves default
-// groups alone instead, so the mapping never takes the group away from anyone.
-func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []Finding {
+// defaultGroupConflicts reports the groups of REMOTE_AUTH_DEFAULT_GROUPS (remoteAuth.defaultGroups, or any
+// configuration file the chart loads after netbox.yaml; NetBox's user_default_groups_handler adds them to every SSO
+// user at every login) that spec.groups.netboxGroups also maps to while prune is on. Pruning would take such a
+// group away again at every login; the login module leaves default groups alone instead, so the mapping never
+// takes the group away from anyone. loaded is the configuration before netbox-sso (loadedSettings).
+func defaultGroupConflicts(loaded map[string]handWiredSetting, groups config.Groups) []Finding {
 	if groups.Prune == nil || !*groups.Prune || len(groups.NetBoxGroups) == 0 {
 		return nil
 	}
-	data, _ := cm.Pipe(yaml.Lookup("data"))
-	if data == nil {
+	setting, ok := loaded["REMOTE_AUTH_DEFAULT_GROUPS"]
+	if !ok || setting.value.YNode().Kind != yaml.SequenceNode {
 		return nil
 	}
-	netbox := parseSettings(data, "netbox.yaml")
-	if netbox == nil {
-		return nil
-	}
-	defaults, _ := netbox.Pipe(yaml.Get("REMOTE_AUTH_DEFAULT_GROUPS"))
-	if defaults == nil || defaults.YNode().Kind != yaml.SequenceNode {
-		return nil
+	value := "remoteAuth.defaultGroups"
+	if !strings.HasSuffix(setting.where, "key netbox.yaml") {
+		value = "REMOTE_AUTH_DEFAULT_GROUPS"
 	}
 	isDefault := map[string]bool{}
-	for _, item := range defaults.YNode().Content {
+	for _, item := range setting.value.YNode().Content {
 		if item.Kind == yaml.ScalarNode {
 			isDefault[item.Value] = true
 		}
@@ -64,11 +61,11 @@ func defaultGroupConflicts(cmIndex int, cm *yaml.RNode, groups config.Groups) []
 				continue
 			}
 			seen[to] = true
-			out = append(out, about(cmIndex, "data.netbox.yaml", fmt.Sprintf(
-				"%s: remoteAuth.defaultGroups lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
+			out = append(out, about(setting.index, "data."+setting.key, fmt.Sprintf(
+				"%s: %s lists %q, which spec.groups.netboxGroups[%d] also grants while spec.groups.prune is on: "+
 					"NetBox adds default groups to every SSO user at every login, so the login module never prunes %q; "+
-					"remove it from remoteAuth.defaultGroups or from spec.groups.netboxGroups[%d].to",
-				describe(cmIndex, cm), to, i, to, i)))
+					"remove it from %s or from spec.groups.netboxGroups[%d].to",
+				setting.where, value, to, i, to, value, i)))
 		}
 	}
 	return out
@@ -87,10 +84,28 @@ var storedEffects = []string{
 	"IMMUTABLE_USER_FIELDS", "USERNAME_KEY", "EMAIL_KEY", "FIRST_NAME_KEY", "LAST_NAME_KEY", "FULLNAME_KEY", "EXTRA_DATA",
 }
 
-// overriddenByNetBox are the social-auth settings NetBox sets after reading the configuration
-// (netbox/netbox/settings.py), so a configured value does nothing.
+// overriddenByNetBox are the settings NetBox sets itself after reading the configuration
+// (netbox/netbox/settings.py), so a configured value does nothing. AUTHENTICATION_BACKENDS is built from
+// REMOTE_AUTH_BACKEND: a backend listed only there never logged anyone in.
 var overriddenByNetBox = map[string]bool{
 	"SOCIAL_AUTH_JSONFIELD_ENABLED": true, "SOCIAL_AUTH_CLEAN_USERNAME_FUNCTION": true, "SOCIAL_AUTH_USER_MODEL": true,
+	"AUTHENTICATION_BACKENDS": true,
+}
+
+// endpointSettings are where social-core's own classes take the provider's endpoints from (Azure AD's tenant and
+// authority host, Okta's API URL, Keycloak's URLs). netbox-sso's classes under those backends' names are OpenID
+// Connect with discovery from spec.provider.issuerURL: they read none of them.
+var endpointSettings = []string{"TENANT_ID", "AUTHORITY_HOST", "RESOURCE", "API_URL", "AUTHORIZATION_URL", "ACCESS_TOKEN_URL", "OIDC_ENDPOINT"}
+
+// replacedByIssuerURL says whether setting is an endpoint setting of the backend netbox-sso writes (whose
+// SOCIAL_AUTH_<BACKEND>_KEY is in written).
+func replacedByIssuerURL(setting string, written map[string]bool) bool {
+	for _, e := range endpointSettings {
+		if prefix, ok := strings.CutSuffix(setting, e); ok && written[prefix+"KEY"] {
+			return true
+		}
+	}
+	return false
 }
 
 func hasStoredEffect(setting string) bool {
@@ -133,7 +148,7 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 				secrets = append(secrets, about(cmIndex, field, fmt.Sprintf(
 					"%s key %s holds %s in plain text: delete %s.%s from your values and rotate the client secret; netbox-sso reads the secret from a Secret instead",
 					where, key, f, values, f)))
-			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_"):
+			case written[f] || f == "LOGIN_REQUIRED" || strings.HasPrefix(f, "REMOTE_AUTH_") || replacedByIssuerURL(f, written):
 				social = append(social, f)
 			case overriddenByNetBox[f]:
 				inert = append(inert, f)
@@ -208,7 +223,15 @@ func parseSettings(data *yaml.RNode, key string) *yaml.RNode {
 	if v == nil {
 		return nil
 	}
-	n, err := yaml.Parse(yaml.GetValue(v))
+	return parseSettingsText(yaml.GetValue(v))
+}
+
+// parseSettingsText reads a settings file's text: a YAML mapping, else nil.
+func parseSettingsText(text string) *yaml.RNode {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	n, err := yaml.Parse(text)
 	if err != nil || n.YNode().Kind != yaml.MappingNode {
 		return nil
 	}
@@ -232,4 +255,27 @@ func isDefaultBackend(v *yaml.RNode) bool {
 func mustString(n *yaml.RNode) string {
 	s, _ := n.String()
 	return s
+}
+
+// unreadSecrets says which configuration files netbox-sso could not check: extraConfig[i].secret mounts whose
+// Secret is not in the input (created outside the chart, as the chart's docs do for the client secret).
+func unreadSecrets(missing []string) []string {
+	out := make([]string, 0, len(missing))
+	for _, m := range missing {
+		out = append(out, fmt.Sprintf("%s (extraConfig) is not in the input, so netbox-sso cannot check the settings in it: "+
+			"if it sets REMOTE_AUTH_BACKEND, an ID_KEY or REMOTE_AUTH_DEFAULT_GROUPS, check them against spec.provider and spec.groups yourself, "+
+			"and delete from it the SOCIAL_AUTH_* settings netbox-sso now writes (netbox-sso's settings win either way)", m))
+	}
+	return out
+}
+
+// holdsSettingsFile says whether a Secret has a YAML file that an extraConfig[i].secret entry may mount (its
+// content is base64: the key's name is all there is to go by without decoding it).
+func holdsSettingsFile(n *yaml.RNode) bool {
+	for _, k := range objectKeys(n) {
+		if strings.HasSuffix(k, ".yaml") {
+			return true
+		}
+	}
+	return false
 }

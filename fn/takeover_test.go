@@ -8,14 +8,20 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func chartConfigMap(t *testing.T, netboxYAML string) *yaml.RNode {
+// loadedFrom is the configuration before netbox-sso, as loadedSettings returns it, with every key of one file.
+func loadedFrom(t *testing.T, where, settings string) map[string]handWiredSetting {
 	t.Helper()
-	cm, err := yaml.Parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: netbox, namespace: netbox}\ndata:\n  netbox.yaml: |\n" +
-		"    " + strings.ReplaceAll(netboxYAML, "\n", "\n    ") + "\n")
+	n, err := yaml.Parse(settings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cm
+	out := map[string]handWiredSetting{}
+	keys, _ := n.Fields()
+	for _, k := range keys {
+		v, _ := n.Pipe(yaml.Get(k))
+		out[k] = handWiredSetting{value: v, where: where, index: 1, key: where[strings.LastIndex(where, " ")+1:]}
+	}
+	return out
 }
 
 // A default group that a mapping also grants is reported only when prune would take it away.
@@ -27,22 +33,32 @@ func TestDefaultGroupConflicts(t *testing.T) {
 		netbox   string
 		groups   config.Groups
 		warnings int
+		file     string // the configuration file that sets it; default netbox.yaml (remoteAuth.defaultGroups)
 	}{
-		{"default group mapped, prune on", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{NetBoxGroups: mapping, Prune: &on}, 1},
-		{"prune off", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{NetBoxGroups: mapping, Prune: &off}, 0},
-		{"chart default (empty)", "REMOTE_AUTH_DEFAULT_GROUPS: []", config.Groups{NetBoxGroups: mapping, Prune: &on}, 0},
-		{"default group not mapped", "REMOTE_AUTH_DEFAULT_GROUPS: [Staff]", config.Groups{NetBoxGroups: mapping, Prune: &on}, 0},
-		{"no mappings", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{Prune: &on}, 0},
+		{"default group mapped, prune on", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{NetBoxGroups: mapping, Prune: &on}, 1, ""},
+		{"prune off", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{NetBoxGroups: mapping, Prune: &off}, 0, ""},
+		{"chart default (empty)", "REMOTE_AUTH_DEFAULT_GROUPS: []", config.Groups{NetBoxGroups: mapping, Prune: &on}, 0, ""},
+		{"default group not mapped", "REMOTE_AUTH_DEFAULT_GROUPS: [Staff]", config.Groups{NetBoxGroups: mapping, Prune: &on}, 0, ""},
+		{"no mappings", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{Prune: &on}, 0, ""},
+		{"set in an extraConfig file", "REMOTE_AUTH_DEFAULT_GROUPS: [Everyone]", config.Groups{NetBoxGroups: mapping, Prune: &on}, 1, "extra-0.yaml"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := defaultGroupConflicts(1, chartConfigMap(t, c.netbox), c.groups)
+			file, value := "netbox.yaml", "remoteAuth.defaultGroups"
+			if c.file != "" {
+				file, value = c.file, "REMOTE_AUTH_DEFAULT_GROUPS"
+			}
+			where := "document 1 (ConfigMap netbox/netbox) key " + file
+			got := defaultGroupConflicts(loadedFrom(t, where, c.netbox), c.groups)
 			if len(got) != c.warnings {
 				t.Fatalf("got %d warnings, want %d: %q", len(got), c.warnings, got)
 			}
 			for _, w := range got {
-				if !strings.Contains(w.Message, `remoteAuth.defaultGroups lists "Everyone"`) || !strings.Contains(w.Message, "spec.groups.netboxGroups[0]") {
-					t.Errorf("warning does not name the group and the mapping: %s", w)
+				if !strings.HasPrefix(w.Message, where+": "+value+` lists "Everyone"`) || !strings.Contains(w.Message, "spec.groups.netboxGroups[0]") {
+					t.Errorf("warning does not name the file, the group and the mapping: %s", w)
+				}
+				if w.Document != 1 || w.Field != "data."+file {
+					t.Errorf("finding is about document %d field %q, want 1 and data.%s", w.Document, w.Field, file)
 				}
 			}
 		})

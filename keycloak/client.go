@@ -43,7 +43,7 @@ type ProtocolMapper struct {
 func Client(c *config.Config) (*ClientRepresentation, []string) {
 	var warnings []string
 	p := c.Spec.Provider
-	backend := config.BackendName(p.Type)
+	backend := config.BackendName(p)
 	client := &ClientRepresentation{
 		ClientID:                p.ClientID,
 		Name:                    "NetBox",

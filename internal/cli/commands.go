@@ -312,6 +312,11 @@ func runExplain(o options, env Env) error {
 	fmt.Fprintf(w, "Release %q (namespace %q, web Deployment %q), provider %s at %s\n\n", rel.Name, rel.Namespace, rel.Deployment,
 		r.cfg.Spec.Provider.Type, r.cfg.Spec.Provider.IssuerURL)
 	writeRedirectURIs(w, s, r.cfg.Config)
+	if p := r.cfg.Spec.Provider; p.KeepAccountsFrom != "" {
+		kept := config.KeptBackends[p.KeepAccountsFrom]
+		fmt.Fprintf(w, "Accounts taken over from %s: users are found by the backend name %q and their %s claim, as that backend stored them\n\n",
+			kept.Class, kept.Name, p.UserIDClaim)
+	}
 	fmt.Fprintln(w, "Objects added:")
 	for _, a := range s.Added {
 		fmt.Fprintln(w, "  "+a)
@@ -371,7 +376,7 @@ func secretSource(c *config.Config) string {
 // the public URL from.
 func writeRedirectURIs(w io.Writer, s *fn.Summary, c *config.Config) {
 	if len(s.RedirectURIs) == 0 {
-		fmt.Fprintf(w, "Redirect URI NetBox sends: <scheme>://<host users open>/oauth/complete/%s/ (set spec.netboxURL, or render an Ingress, for netbox-sso to know it)\n\n", config.BackendName(c.Spec.Provider.Type))
+		fmt.Fprintf(w, "Redirect URI NetBox sends: <scheme>://<host users open>/oauth/complete/%s/ (set spec.netboxURL, or render an Ingress, for netbox-sso to know it)\n\n", config.BackendName(c.Spec.Provider))
 		return
 	}
 	if s.PublicURLFrom != "" {

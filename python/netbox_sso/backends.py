@@ -34,7 +34,17 @@ from social_core.utils import user_is_active, user_is_authenticated
 from . import SUBJECT_KEY, load_config, logger, make_visible
 from .refusals import ACCOUNT, FAILED, INACTIVE, RESTART, STALE_KEY_MESSAGE, Refusal, refusal_response
 
-__all__ = ("DEFAULT_CLOCK_SKEW_SECONDS", "KeycloakOAuth2", "OpenIdConnectAuth", "STALE_KEY_MESSAGE", "SUBJECT_KEY")
+__all__ = (
+    "BACKEND_NAMES",
+    "DEFAULT_CLOCK_SKEW_SECONDS",
+    "AzureADOAuth2",
+    "AzureADTenantOAuth2",
+    "KeycloakOAuth2",
+    "OktaOpenIdConnect",
+    "OpenIdConnectAuth",
+    "STALE_KEY_MESSAGE",
+    "SUBJECT_KEY",
+)
 
 # Seconds by which token times (exp, iat, nbf) may be off when NetBox's and the identity provider's clocks
 # differ, when SOCIAL_AUTH_<BACKEND>_JWT_LEEWAY is not set (netbox-sso writes spec.provider.clockSkewSeconds there).
@@ -460,3 +470,43 @@ class OpenIdConnectAuth(_LoginMixin, _ClientSecretFileMixin, _UserIdMixin, _Open
             if nbf <= time.time() + self.clock_skew():
                 id_token = {key: value for key, value in id_token.items() if key != "nbf"}
         return super().validate_claims(id_token)
+
+
+# --- backends whose accounts a takeover keeps (spec.provider.keepAccountsFrom) ---------------------------------
+#
+# A hand-wired setup that logged users in with one of social-core's own backends stored every user under that
+# backend's name, with that backend's user id (social_auth_usersocialauth.provider and .uid), and registered
+# /oauth/complete/<name>/ at the identity provider. These classes are netbox-sso's OpenID Connect backend (every
+# check above, discovery and JWKS) under those names, with the claim the stock class stored as the default
+# user id (config/takeover.go has the facts, from the social-core sources of social-auth-core 4.7.0 to 5.2.0).
+# Their settings prefix follows the name: SOCIAL_AUTH_AZUREAD_TENANT_OAUTH2_*.
+
+
+class AzureADOAuth2(OpenIdConnectAuth):
+    """Accounts of social-core's AzureADOAuth2: the user id is the ``upn`` claim (of the ID token).
+
+    Unlike the stock class, which decodes the ID token without checking its
+    signature, the token is checked against the issuer's keys, client id and nonce.
+    """
+
+    name = "azuread-oauth2"
+    DEFAULT_USER_ID_CLAIM = "upn"
+
+
+class AzureADTenantOAuth2(OpenIdConnectAuth):
+    """Accounts of social-core's AzureADTenantOAuth2: the user id is the ID token's ``sub`` claim."""
+
+    name = "azuread-tenant-oauth2"
+    DEFAULT_USER_ID_CLAIM = "sub"
+
+
+class OktaOpenIdConnect(OpenIdConnectAuth):
+    """Accounts of social-core's OktaOpenIdConnect: the user id is ``preferred_username`` (its ID_KEY)."""
+
+    name = "okta-openidconnect"
+    DEFAULT_USER_ID_CLAIM = "preferred_username"
+
+
+BACKEND_NAMES = tuple(
+    backend.name for backend in (KeycloakOAuth2, OpenIdConnectAuth, AzureADOAuth2, AzureADTenantOAuth2, OktaOpenIdConnect)
+)

@@ -184,7 +184,7 @@ def token_problem(backend, error: BaseException) -> str | None:
     if not isinstance(error, AuthTokenError):
         return None
     text = str(error)
-    which = "ID token" if getattr(backend, "name", "") == "oidc" else "token"
+    which = "token" if getattr(backend, "name", "") == "keycloak" else "ID token"
     if "iat" in text:
         return (f"the {which} was issued too long ago or in the future (iat; social-core accepts ID tokens up to "
                 f"10 minutes old): {_CLOCKS}")

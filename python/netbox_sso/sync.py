@@ -35,7 +35,7 @@ status: 0 done, 1 provider or configuration error, nothing changed.
 
 The setting ``SOCIAL_AUTH_NETBOX_SSO_SYNC`` (written by netbox-sso) is a dict:
 
-    backend                social-core backend name: keycloak or oidc
+    backend                social-core backend name: keycloak, oidc, or a kept one (BACKEND_NAMES)
     keycloak_realm_url     https://<host>/realms/<realm>, or null (no provider API)
     client_id              client whose service account reads the admin API
     removed_users          "deactivate" (default) or "keep"
@@ -203,9 +203,14 @@ def _describe(before: dict, after: dict) -> list[str]:
 
 
 def _sync_settings(settings) -> dict:
+    from .backends import BACKEND_NAMES  # imports Django's auth: only once Django is set up
+
     raw = getattr(settings, SYNC_SETTING, None)
-    if not isinstance(raw, dict) or raw.get("backend") not in ("keycloak", "oidc"):
-        raise SyncError(f"the setting {SYNC_SETTING} is missing or has no backend (keycloak or oidc); set spec.sync in the NetBoxSSO config")
+    if not isinstance(raw, dict) or raw.get("backend") not in BACKEND_NAMES:
+        raise SyncError(
+            f"the setting {SYNC_SETTING} is missing or has no backend ({', '.join(BACKEND_NAMES)}); set spec.sync in "
+            "the NetBoxSSO config"
+        )
     if raw.get("removed_users", "deactivate") not in ("deactivate", "keep"):
         raise SyncError(f"{SYNC_SETTING}.removed_users must be deactivate or keep")
     days = raw.get("deactivate_after_days")
