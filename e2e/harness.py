@@ -8,17 +8,20 @@ by a netbox-sso render of the chart, and the login helpers to go through Keycloa
 
 from __future__ import annotations
 
+import base64
 import html
 import http.cookiejar
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -102,6 +105,11 @@ VARIANTS = {
 VARIANTS["keycloak-tls"] = {**VARIANTS["keycloak"], "netboxURL": TLS_NETBOX,
                             "extraConfig": {"SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True}}
 
+# keycloak-sync: the keycloak variant with `spec.sync` (defaults: deactivate removed users): the render gets the
+# sync CronJob and the settings it reads, and keycloak-client turns the client's service account on. Logout is
+# on in every variant (netboxURL is set, and a Keycloak realm has an end-session endpoint).
+VARIANTS["keycloak-sync"] = {**VARIANTS["keycloak"], "sync": {}}
+
 
 def log(msg: str) -> None:
     print(f"[e2e] {msg}", file=sys.stderr, flush=True)
@@ -176,6 +184,31 @@ class KeycloakAdmin:
         for u in self.call("GET", "/users", params={"username": username, "exact": "true"}).json():
             self.call("DELETE", f"/users/{u['id']}")
 
+    def grant_service_account_roles(self, notes: str) -> list[str]:
+        """Do what `netbox-sso keycloak-client` says on stderr for spec.sync: its kcadm.sh add-roles command
+        (`add-roles -r REALM --uusername USER --cclientid CLIENT --rolename R...`), through the admin REST API.
+        Returns the role names granted."""
+        m = re.search(r"kcadm\.sh add-roles -r (\S+) --uusername (\S+) --cclientid (\S+)((?: --rolename \S+)+)", notes)
+        if not m:
+            raise AssertionError(f"keycloak-client printed no add-roles command for the sync: {notes}")
+        realm, username, client_id, roles = m.group(1), m.group(2), m.group(3), m.group(4).split()[1::2]
+        assert realm == REALM, realm
+        # the user Keycloak made for the netbox client's service account, which the note names
+        netbox = self.call("GET", "/clients", params={"clientId": CLIENT_ID}).json()[0]["id"]
+        account = self.call("GET", f"/clients/{netbox}/service-account-user").json()
+        assert account["username"] == username, (account["username"], username)
+        uid = account["id"]
+        cid = self.call("GET", "/clients", params={"clientId": client_id}).json()[0]["id"]
+        wanted = [self.call("GET", f"/clients/{cid}/roles/{role}").json() for role in roles]
+        self.call("POST", f"/users/{uid}/role-mappings/clients/{cid}", json=wanted)
+        return roles
+
+    def set_enabled(self, username: str, enabled: bool) -> None:
+        uid = self.user_id(username)
+        user = self.call("GET", f"/users/{uid}").json()
+        user["enabled"] = enabled
+        self.call("PUT", f"/users/{uid}", json=user)
+
     def rotate_keys(self) -> None:
         """Add a new generated RSA key with a higher priority and disable the old ones (the realm's
         signing keys change; tokens are signed with the new key from now on)."""
@@ -208,15 +241,21 @@ def config_for(variant: str, public_key: str | None) -> dict:
         "kind": "NetBoxSSO",
         "metadata": {"name": f"e2e-{variant}"},
         "spec": {"release": RELEASE, "netboxURL": v.get("netboxURL", NETBOX), "provider": provider,
-                 "groups": json.loads(json.dumps(v["groups"])), "loginRequired": True},
+                 "groups": json.loads(json.dumps(v["groups"])), "loginRequired": True,
+                 **({"sync": dict(v["sync"])} if "sync" in v else {})},
     }
 
 
 def run_binary(*args: str, stdin: bytes | None = None) -> bytes:
+    return run_binary_with_notes(*args, stdin=stdin)[0]
+
+
+def run_binary_with_notes(*args: str, stdin: bytes | None = None) -> tuple[bytes, str]:
+    """stdout of a successful netbox-sso run, and what it said on stderr (warnings, notes)."""
     p = subprocess.run([str(BINARY), *args], input=stdin, capture_output=True, timeout=60)
     if p.returncode != 0:
         raise RuntimeError(f"netbox-sso {' '.join(args)} failed ({p.returncode}): {p.stderr.decode()[:2000]}")
-    return p.stdout
+    return p.stdout, p.stderr.decode()
 
 
 def client_secret_doc(secret: str) -> dict:
@@ -332,6 +371,7 @@ class NetBoxPod:
 
 
 POD = NetBoxPod()
+NETBOX_START_LIMIT = 600  # seconds for a (re)started NetBox to answer /login/
 TIMINGS: dict = {}
 
 
@@ -363,9 +403,13 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
     cfg_path = RUN / f"netbox-sso-{variant}.yaml"
     cfg_path.write_text(yaml.safe_dump(config_for(variant, public_key), sort_keys=False))
 
-    client = json.loads(run_binary("keycloak-client", "--config", str(cfg_path)))
+    out, notes = run_binary_with_notes("keycloak-client", "--config", str(cfg_path))
+    client = json.loads(out)
     (RUN / f"keycloak-client-{variant}.json").write_text(json.dumps(client, indent=1))
     secret = kc.replace_client(client)
+    if "sync" in VARIANTS[variant]:
+        # What the realm admin does with keycloak-client's note: the service account gets the roles it names.
+        kc.grant_service_account_roles(notes)
     secret_path = RUN / "harness-secrets.yaml"
     secret_path.write_text(yaml.safe_dump(client_secret_doc(secret)))
 
@@ -422,7 +466,8 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
              "netbox_image_wsgi:application"],
             env=POD.process_env(), stdout=logf, stderr=subprocess.STDOUT, cwd=str(RUN), start_new_session=True)
         (RUN / "netbox.pid").write_text(str(POD.proc.pid))  # run.sh ends it should this process die first
-        deadline = time.time() + 180
+        # generous: on a loaded 2-core machine NetBox 4.4.8 took 187 s to answer its first page
+        deadline = time.time() + NETBOX_START_LIMIT
         while True:
             if POD.proc.poll() is not None:
                 raise RuntimeError(f"NetBox exited ({POD.proc.returncode}):\n{POD.log_text()[-4000:]}")
@@ -432,9 +477,146 @@ def deploy(variant: str, kc: KeycloakAdmin, force: bool = False) -> NetBoxPod:
             except requests.RequestException:
                 pass
             if time.time() > deadline:
-                raise RuntimeError(f"NetBox did not answer /login/ in 180s:\n{POD.log_text()[-4000:]}")
+                raise RuntimeError(f"NetBox did not answer /login/ in {NETBOX_START_LIMIT}s:\n{POD.log_text()[-4000:]}")
             time.sleep(1)
     return POD
+
+
+# ---------------------------------------------------------------------------------------------- the sync job
+
+# The image's Python (its virtualenv), which the sync CronJob's command starts; here the virtualenv of the
+# NetBox under test stands in for it (shim/README.md).
+IMAGE_PYTHON = "/opt/netbox/venv/bin/python"
+
+
+@dataclass
+class SyncRun:
+    command: list[str]   # as the CronJob's container has it (command + args)
+    workdir: str         # its workingDir
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def sync_container(render: Path) -> dict:
+    """The container of the sync CronJob (app.kubernetes.io/component: sso-sync) in a render."""
+    jobs = [d for d in yaml.safe_load_all(render.read_text()) if d and d.get("kind") == "CronJob" and
+            d["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "sso-sync"]
+    assert len(jobs) == 1, f"expected one sync CronJob in {render}, found {len(jobs)}"
+    containers = jobs[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1, [c["name"] for c in containers]
+    return containers[0]
+
+
+def render_with(variant: str, kc: KeycloakAdmin, sync: dict) -> Path:
+    """The render of the chart for `variant` with spec.sync replaced by `sync` (the running NetBox is not
+    redeployed: only the CronJob's command depends on what changes here, e.g. dryRun)."""
+    cfg = config_for(variant, kc.realm_public_key() if VARIANTS[variant]["provider"]["type"] == "keycloak" else None)
+    cfg["spec"]["sync"] = sync
+    name = f"{variant}-" + "-".join(f"{k}-{v}" for k, v in sorted(sync.items()))
+    cfg_path = RUN / f"netbox-sso-{name}.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    render = RUN / f"render-{name}.yaml"
+    render.write_bytes(run_binary("--config", str(cfg_path), str(FIXTURE)))
+    return render
+
+
+def run_sync_job(render: Path | None = None) -> SyncRun:
+    """Run the sync as the rendered CronJob does: its container's command and args, in its workingDir, with
+    its environment, on the files its pod mounts. The pod's files are laid out (kubelet_layout.py) into a
+    scratch root and must be the very files the NetBox web pod has at the same paths (settings, login module,
+    client secret), so the command runs on the real pod paths. What stands in for the image: the virtualenv of
+    the NetBox under test for IMAGE_PYTHON, and where that NetBox finds its code and configuration.py (the
+    PyPI package's NETBOX_ROOT, the 4.4.8 tree's netbox/ directory on PYTHONPATH; shim/README.md)."""
+    render = render or POD.render
+    container = sync_container(render)
+    command = [*container["command"], *(container.get("args") or [])]
+    workdir = container["workingDir"]
+    root = RUN / "sync-pod"
+    shutil.rmtree(root, ignore_errors=True)
+    env_out = RUN / "sync-pod-env.json"
+    p = subprocess.run([sys.executable, str(E2E_DIR / "kubelet_layout.py"), "layout", "--docs", str(render),
+                        str(RUN / "harness-secrets.yaml"), "--component", "sso-sync", "--container", container["name"],
+                        "--instance", RELEASE, "--pod-ip", BIND, "--root", str(root), "--env-out", str(env_out)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"kubelet_layout of the sync pod failed: {p.stderr}")
+    files = [f for f in root.rglob("*") if f.is_file()]
+    assert any(f.name == "sync.py" for f in files), "the sync pod does not mount the login module"
+    for f in files:
+        pod_path = Path("/") / f.relative_to(root)
+        assert pod_path.is_file() and pod_path.read_bytes() == f.read_bytes(), \
+            f"{pod_path}: the sync pod's file differs from the NetBox pod's"
+    shutil.rmtree(root)
+    assert command[0] == IMAGE_PYTHON, command
+    assert Path(workdir).is_dir(), workdir
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TZ")}
+    env.update(json.loads(env_out.read_text()))
+    env.update({"NETBOX_ROOT": str(RUN / "netbox-root"), "PYTHONDONTWRITEBYTECODE": "1"})
+    if NETBOX_TREE:
+        env["PYTHONPATH"] = str(NETBOX_TREE / "netbox")
+    r = subprocess.run([str(VENV / "bin" / "python"), *command[1:]], cwd=workdir, env=env, capture_output=True,
+                       text=True, timeout=300)
+    (LOGS / "sync-runs.log").open("a").write(
+        f"$ {' '.join(command)}  (in {workdir}; exit {r.returncode})\n{r.stdout}{r.stderr}\n")
+    return SyncRun(command, workdir, r.returncode, r.stdout, r.stderr)
+
+
+def keycloak_service(action: str) -> None:
+    """`freeze`: suspend every process of Keycloak (SIGSTOP to its process group, as run.sh started it): its port
+    still accepts connections but nothing answers, as with a hung or overloaded provider, until `thaw` (SIGCONT)
+    lets it go on where it was. A real stop and start (`stop_keycloak`, `start_keycloak resume` in services.sh)
+    took 20 s + several minutes on the loaded 2-core machine, per NetBox version; a refused connection is
+    covered by python/tests/test_sync.py."""
+    signal_name = {"freeze": signal.SIGSTOP, "thaw": signal.SIGCONT}[action]
+    pid = int((RUN / "keycloak.pid").read_text().strip())
+    os.killpg(pid, signal_name)
+
+
+def create_api_token(s: requests.Session, user_id: int, base: str = NETBOX) -> str:
+    """A NetBox API token of the logged-in user of browser session `s`, made as that user through NetBox's
+    REST API with the session (CSRF token from the cookie): a v1 token (`Authorization: Token <token>`), which
+    NetBox 4.4 makes and 4.7 makes on request (its v2 tokens need API_TOKEN_PEPPERS, which the chart does not
+    set). NetBox 4.4 takes the key from the request and does not show it again (ALLOW_TOKEN_RETRIEVAL is off);
+    4.7 makes the token itself and answers it once (`token`). Returns the token."""
+    s.get(f"{base}/user/profile/", timeout=60)  # a page, for the csrftoken cookie
+    key = secrets.token_hex(20)  # 40 hexadecimal characters, NetBox 4.4's format
+    r = s.post(f"{base}/api/users/tokens/",
+               json={"user": user_id, "version": 1, "key": key, "description": "e2e sync"},
+               headers={"X-CSRFToken": s.cookies.get("csrftoken", ""), "Accept": "application/json",
+                        "Referer": f"{base}/user/profile/"}, timeout=60)
+    assert r.status_code == 201, (r.status_code, r.text[:500])
+    return r.json().get("token") or key
+
+
+def api_get(token: str, path: str, base: str = NETBOX) -> requests.Response:
+    return requests.get(f"{base}{path}", headers={"Authorization": f"Token {token}", "Accept": "application/json"},
+                        timeout=60)
+
+
+def sessions_of(user_id: int) -> int:
+    """How many live sessions in NetBox's session store (django_session, Django's database engine, which the
+    chart's NetBox uses) belong to the NetBox user with this id. Session data is Django's signed format:
+    base64 of the JSON (zlib-compressed when it starts with "."), then ":" and the signature."""
+    count = 0
+    with db_connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT session_data FROM django_session WHERE expire_date > now()")
+        for (data,) in cur.fetchall():
+            payload = data.split(":", 1)[0]
+            raw = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
+            decoded = json.loads(zlib.decompress(raw) if payload.startswith(".") else raw)
+            count += str(decoded.get("_auth_user_id")) == str(user_id)
+    return count
+
+
+def users_table() -> list[tuple]:
+    """Every NetBox user with every column of users_user, plus their NetBox groups: the state the sync may
+    change, for before/after comparisons."""
+    with db_connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT * FROM users_user ORDER BY id")
+        rows = [tuple(r) for r in cur.fetchall()]
+        cur.execute("SELECT user_id, group_id FROM users_user_groups ORDER BY user_id, group_id")
+        return rows + [("member", *r) for r in cur.fetchall()]
 
 
 def db_settings() -> tuple[dict, str]:

@@ -24,6 +24,9 @@ For each of them, with Keycloak's admin REST API (setting
 With ``deactivate_after_days`` (any provider), users whose last login is older
 than that many days are deactivated too. The sync never reactivates anyone.
 
+The stored browser sessions of every user it deactivates are deleted
+(``close_sessions``; database-backed session engines, NetBox's default).
+
 Every provider request is made before the first change: when the provider
 cannot be reached, answers with an error or with something that is not the
 expected JSON, nothing changes and the command exits with status 1 and a
@@ -294,7 +297,8 @@ def run(dry_run: bool = False, out=None, admin: KeycloakAdmin | None = None) -> 
     days = conf.get("deactivate_after_days")
     cutoff = timezone.now() - timedelta(days=days) if days else None
     deactivate = conf.get("removed_users", "deactivate") == "deactivate"
-    counts = {"checked": len(associations), "changed": 0, "deactivated": 0, "kept": 0}
+    counts = {"checked": len(associations), "changed": 0, "deactivated": 0, "kept": 0, "sessions_closed": 0}
+    deactivated: set[int] = set()
     prefix = "netbox-sso sync" + (" (dry run)" if dry_run else "")
 
     with transaction.atomic():
@@ -323,6 +327,7 @@ def run(dry_run: bool = False, out=None, admin: KeycloakAdmin | None = None) -> 
                     user.is_active = False
                     user.save(update_fields=["is_active"])
                     counts["deactivated"] += 1
+                    deactivated.add(user.pk)
                 else:
                     counts["kept"] += 1
                     print(f"{prefix}: user {user.username}: {reason}; kept (removedUsers: keep)", file=out)
@@ -334,13 +339,54 @@ def run(dry_run: bool = False, out=None, admin: KeycloakAdmin | None = None) -> 
         if dry_run:
             transaction.set_rollback(True)
 
+    # After the commit: a session store with a cache in front (cached_db) is not part of the transaction.
+    closed = close_sessions(deactivated, dry_run=dry_run)
+    if closed is None and deactivated:
+        print(f"{prefix}: the session engine {settings.SESSION_ENGINE} cannot be searched by user; the sessions of "
+              "deactivated users stay stored (social-auth-core 4.8 and later refuses them)", file=out)
+    counts["sessions_closed"] = closed or 0
+    sessions = counts["sessions_closed"]
     print(
         f"{prefix}: {counts['checked']} SSO users checked, {counts['changed']} changed, "
         f"{counts['deactivated']} deactivated" + (f", {counts['kept']} kept though removed" if counts["kept"] else "")
+        + (f", {sessions} browser session{'s' if sessions != 1 else ''} closed" if sessions else "")
         + ("; dry run: nothing was changed" if dry_run else ""),
         file=out,
     )
     return counts
+
+
+def close_sessions(user_ids: set[int], dry_run: bool = False) -> int | None:
+    """Delete the stored browser sessions of these users (primary keys); returns how many there were, or None
+    when the session engine cannot be searched by user.
+
+    Works with Django's database-backed session engines (``db``, NetBox's default, and ``cached_db``), whose
+    sessions the engine's model lists; each live session is decoded and, when its ``_auth_user_id`` is one of
+    ``user_ids``, deleted through the engine (which also drops a cached copy). Why: social-auth-core before 4.8
+    (NetBox 4.4.0-4.4.2) loads a session's user without checking ``is_active``, so a deactivated user's open
+    session would go on working there. With ``dry_run`` nothing is deleted; the count is what would be.
+    """
+    if not user_ids:
+        return 0
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+    from django.utils import timezone
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):  # file, cache and signed-cookie sessions: no list of sessions
+        return None
+    wanted = {str(pk) for pk in user_ids}
+    found = []
+    rows = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    for key, data in rows.values_list("session_key", "session_data").iterator():
+        if str(store().decode(data).get(SESSION_KEY)) in wanted:  # decode: {} for data it cannot read
+            found.append(key)
+    if not dry_run:
+        for key in found:
+            store(session_key=key).delete()
+    return len(found)
 
 
 def main(argv=None) -> int:

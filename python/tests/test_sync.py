@@ -15,11 +15,10 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from importlib.metadata import version
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth import get_user as session_user
+from django.contrib.sessions.models import Session
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -144,6 +143,13 @@ def fresh(user):
     return get_user_model().objects.get(pk=user.pk)
 
 
+def browser_user(client):
+    """The user the client's session authenticates (AnonymousUser when none), as Django's middleware loads it."""
+    request = HttpRequest()
+    request.session = client.session
+    return session_user(request)
+
+
 def groups_of(user):
     return sorted(fresh(user).groups.values_list("name", flat=True))
 
@@ -199,26 +205,48 @@ def test_roles_follow_the_same_rules_as_a_login(login, sso, sync_settings, admin
     ],
     ids=["deleted", "disabled", "not-allowed"],
 )
-@pytest.mark.xfail(
-    tuple(int(part) for part in version("social-auth-core").split(".")[:2]) < (4, 8), strict=True,
-    reason="social-auth-core 4.7 (NetBox 4.4.0-4.4.2) loads a session's user without checking is_active, so the "
-    "session of a user sync deactivated still authenticates there: a known gap, not yet handled by the module",
-)
 def test_removed_users_are_deactivated_and_their_session_is_refused(client, login, sso, sync_settings, admin, change, reason):
     sso["allowed_groups"] = ["netbox-users"]
     carol = login("keycloak", keycloak_claims("carol", groups=["/netbox-users"])).user
     assert carol is not None
     admin.add("carol", groups=["/netbox-users"])
     change(admin)
+    assert browser_user(client) == carol  # the session is carol's
 
-    _, out = run_sync()
+    counts, out = run_sync()
 
     assert not fresh(carol).is_active
     assert f"netbox-sso sync: user carol: is_active True -> False ({reason})" in out
-    # The browser session carol still holds no longer authenticates anyone (social-auth loads active users only).
-    request = HttpRequest()
-    request.session = client.session
-    assert not session_user(request).is_authenticated
+    assert counts["sessions_closed"] == 1
+    assert out.strip().splitlines()[-1].endswith(", 1 browser session closed")
+    # The browser session carol still holds no longer authenticates anyone: the sync deleted it from the
+    # session store (on every social-auth-core; from 4.8 social-auth also loads active users only).
+    assert not browser_user(client).is_authenticated
+    assert not Session.objects.filter(session_key=client.cookies["sessionid"].value).exists()
+
+
+def test_a_dry_run_closes_no_session_and_active_users_keep_theirs(client, login, sso, sync_settings, admin):
+    sso["allowed_groups"] = ["netbox-users"]
+    login("keycloak", keycloak_claims("kim", groups=["/netbox-users"]))
+    # kim's session in a second browser (the client's own is ended when lou logs in with it)
+    kim = Session.objects.get(session_key=client.cookies["sessionid"].value)
+    kim_elsewhere = Session.objects.create(
+        session_key="kim0second0browser0session0key00", session_data=kim.session_data, expire_date=kim.expire_date
+    )
+    login("keycloak", keycloak_claims("lou", groups=["/netbox-users"]))
+    lou_session = client.cookies["sessionid"].value
+    admin.add("lou", groups=["/netbox-users"])  # kim is gone from the realm; lou stays
+
+    counts, out = run_sync(dry_run=True)
+    assert counts["sessions_closed"] == 1  # what it would close
+    assert out.strip().splitlines()[-1].endswith(", 1 browser session closed; dry run: nothing was changed")
+    assert Session.objects.filter(session_key=kim_elsewhere.session_key).exists()
+
+    counts, out = run_sync()
+    assert counts["sessions_closed"] == 1
+    assert not Session.objects.filter(session_key=kim_elsewhere.session_key).exists()
+    assert Session.objects.filter(session_key=lou_session).exists()  # lou is active: the session stays
+    assert browser_user(client).username == "lou"
 
 
 def test_keep_logs_removed_users_and_leaves_them_active(login, sync_settings, admin):
