@@ -19,6 +19,7 @@ import (
 //     would drop);
 //   - Replace of every parsed document gives a stream that splits into as many documents, each of which parses to
 //     the same object (compared as encoded YAML, so aliases are never expanded);
+//   - every comment the YAML library read in a parsed document is in the re-encoded stream;
 //   - writing that stream again the same way gives identical bytes.
 //
 // Seeds: testdata/fuzz/FuzzManifestRoundTrip, the example release and every golden input.
@@ -92,6 +93,17 @@ func checkRoundTrip(t *testing.T, data []byte) {
 		}
 	}
 	out := w.Bytes()
+	for _, d := range docs {
+		if _, ok := parsed[d.Index]; !ok {
+			continue
+		}
+		n, _ := d.Parse()
+		for _, c := range comments(n.Document()) {
+			if !bytes.Contains(out, []byte(c)) {
+				t.Fatalf("document %d lost the comment %q in the round trip:\n in  %q\n out %q", d.Index, c, data, out)
+			}
+		}
+	}
 
 	again := Split(out)
 	if len(again) != len(docs) {
@@ -140,6 +152,25 @@ func documentsIn(text []byte) int {
 		}
 		count++
 	}
+}
+
+// comments lists the comments the YAML library attached to n and the nodes under it, line by line.
+func comments(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range []string{n.HeadComment, n.LineComment, n.FootComment} {
+		for _, line := range strings.Split(c, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	for _, child := range n.Content {
+		out = append(out, comments(child)...)
+	}
+	return out
 }
 
 func itoa(i int) string {

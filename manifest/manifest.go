@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/netbox-sso/netbox-sso/internal/yamlerr"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -20,8 +21,8 @@ type Document struct {
 }
 
 // Split cuts a stream into documents at document markers: a line that starts with "---" (alone, or followed by
-// a space and the start of the next document) or that is "..." (the end of a document). It never fails: the
-// bytes are only cut, so joining the documents gives the input back.
+// a space and the start of the next document) or that is "..." (the end of a document), either maybe after a
+// byte order mark. It never fails: the bytes are only cut, so joining the documents gives the input back.
 func Split(data []byte) []*Document {
 	var docs []*Document
 	cur := &Document{}
@@ -51,9 +52,19 @@ func Split(data []byte) []*Document {
 	return docs
 }
 
+// byteOrderMark is UTF-8's BOM, which YAML allows before any document (editors on Windows write it).
+var byteOrderMark = []byte("\xef\xbb\xbf")
+
 // markerLength returns how many bytes of line are a document marker (0: none). For "--- text" it is the
-// "--- " part; for a marker alone on its line (maybe with a comment), the whole line.
+// "--- " part; for a marker alone on its line (maybe with a comment), the whole line. A byte order mark before
+// the marker is part of it.
 func markerLength(line []byte) int {
+	if bytes.HasPrefix(line, byteOrderMark) {
+		if n := markerLength(line[len(byteOrderMark):]); n > 0 {
+			return len(byteOrderMark) + n
+		}
+		return 0
+	}
 	var rest []byte
 	switch {
 	case bytes.HasPrefix(line, []byte("---")):
@@ -76,9 +87,13 @@ func markerLength(line []byte) int {
 	return 0
 }
 
-// setText splits a document's text into its leading comments and its body.
+// setText splits a document's text into its leading comments and its body. A byte order mark at its start
+// belongs to the leading part, so that it is kept when the object is re-encoded.
 func (d *Document) setText(text []byte) {
 	i := 0
+	if bytes.HasPrefix(text, byteOrderMark) {
+		i = len(byteOrderMark)
+	}
 	for i < len(text) {
 		end := bytes.IndexByte(text[i:], '\n')
 		line := text[i:]
@@ -94,6 +109,23 @@ func (d *Document) setText(text []byte) {
 	d.head, d.body = text[:i], text[i:]
 }
 
+// inlineMarker says whether the document starts on its marker's line ("--- {...}", "--- !tag", "--- |"): its
+// separator is then the "--- " part of that line, without a line break.
+func (d *Document) inlineMarker() bool {
+	return len(d.sep) > 0 && !bytes.HasSuffix(d.sep, []byte("\n"))
+}
+
+// yamlText is the text the YAML library reads for the document. After an inline marker it starts with the
+// marker, so that the rest of that line reads as it does in the stream: "--- --- # c" is a document that starts
+// with the scalar "---", not a second marker with a comment.
+func (d *Document) yamlText() []byte {
+	if !d.inlineMarker() {
+		return d.body
+	}
+	marker := bytes.TrimPrefix(d.sep, byteOrderMark)
+	return append(append(make([]byte, 0, len(marker)+len(d.body)), marker...), d.body...)
+}
+
 // Empty says whether the document holds no object (only blank lines and comments).
 func (d *Document) Empty() bool { return len(bytes.TrimSpace(d.body)) == 0 }
 
@@ -106,7 +138,7 @@ func (d *Document) Body() []byte { return d.body }
 // Parse reads the document's object. It refuses what Kubernetes would refuse: a document that is not a
 // mapping, or one without apiVersion and kind.
 func (d *Document) Parse() (*yaml.RNode, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(d.body))
+	dec := yaml.NewDecoder(bytes.NewReader(d.yamlText()))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("document %d: not valid YAML: %s", d.Index, yamlerr.Message(err))
@@ -167,11 +199,31 @@ func (w *Writer) Keep(d *Document) {
 	w.buf.Write(d.body)
 }
 
-// Replace writes an object in place of an input document, keeping that document's separator and comments.
+// Replace writes an object in place of an input document, keeping that document's separator, comments, byte
+// order mark and line breaks (CRLF stays CRLF). A document that started on its marker's line ("--- {...}")
+// gets the marker on a line of its own, and the object re-encoded below it.
 func (w *Writer) Replace(d *Document, n *yaml.RNode) error {
-	w.separator(d.sep, d.Index > 0)
+	sep := d.sep
+	if d.inlineMarker() {
+		sep = append(bytes.TrimSuffix(bytes.TrimRight(d.sep, " \t"), []byte("---")), "---\n"...)
+	}
+	w.separator(sep, d.Index > 0)
 	w.buf.Write(d.head)
-	return w.encode(n)
+	out, err := encode(n)
+	if err != nil {
+		return err
+	}
+	if crlf(d.body) {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	w.buf.WriteString(out)
+	return nil
+}
+
+// crlf says whether text's first line ends in CRLF.
+func crlf(text []byte) bool {
+	i := bytes.IndexByte(text, '\n')
+	return i > 0 && text[i-1] == '\r'
 }
 
 // Add writes a new object.
@@ -193,12 +245,21 @@ func (w *Writer) separator(sep []byte, needed bool) {
 }
 
 func (w *Writer) encode(n *yaml.RNode) error {
-	out, err := yaml.String(n.YNode())
+	out, err := encode(n)
 	if err != nil {
 		return err
 	}
 	w.buf.WriteString(out)
 	return nil
+}
+
+// encode writes an object as YAML. A parsed document is encoded with its document node, which holds the
+// comments the YAML library gives the document as a whole (a comment after the last field, say).
+func encode(n *yaml.RNode) (string, error) {
+	if doc := n.Document(); doc != nil && doc.Kind == yaml.DocumentNode {
+		return yaml.String(doc)
+	}
+	return yaml.String(n.YNode())
 }
 
 // Bytes is the stream written so far.

@@ -71,3 +71,71 @@ func TestReplaceKeepsHeadComments(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Whatever stands on a document marker's line, or around it (a byte order mark, CRLF line breaks, a comment the
+// YAML library gives the document as a whole), is either written back when the object is re-encoded or refused
+// with an error that names the document: never dropped. Each case parses every document and replaces it with
+// its parsed object, as the transform does with the objects it changes.
+func TestMarkerLineContentIsKeptOrRefused(t *testing.T) {
+	for _, c := range []struct{ name, in, want, err string }{
+		{"comment after a marker", "--- # c\napiVersion: v1\nkind: A\n", "--- # c\napiVersion: v1\nkind: A\n", ""},
+		{"comment after a later marker", "apiVersion: v1\nkind: A\n--- # c\napiVersion: v1\nkind: B\n",
+			"apiVersion: v1\nkind: A\n--- # c\napiVersion: v1\nkind: B\n", ""},
+		{"tab and comment after a marker", "---\t# c\napiVersion: v1\nkind: A\n", "---\t# c\napiVersion: v1\nkind: A\n", ""},
+		// The input: "--- --- #" is a marker and, for the YAML library, an empty document and a second
+		// marker; the comment must not vanish with a re-encoding of the object after it.
+		{"marker after a marker", "--- --- #\napiVersion: 0\nkind: 0", "", "document 0: holds more than one YAML document"},
+		{"end marker after a marker", "--- ... \napiVersion: v1\nkind: A\n", "", "document 0: not valid YAML"},
+		{"literal block after a marker", "--- |\n  text\n", "", "document 0: expected a Kubernetes object (a mapping), got a scalar"},
+		{"folded block after a marker", "--- >\n  text\n", "", "document 0: expected a Kubernetes object (a mapping), got a scalar"},
+		{"tag after a marker", "--- !tag\napiVersion: v1\nkind: A\n", "---\n!tag\napiVersion: v1\nkind: A\n", ""},
+		{"tag and comment after a marker", "--- !tag # c\napiVersion: v1\nkind: A\n", "---\n!tag\napiVersion: v1 # c\nkind: A\n", ""},
+		{"anchor after a marker", "--- &a\napiVersion: v1\nkind: A\n", "---\n&a\napiVersion: v1\nkind: A\n", ""},
+		{"flow mapping after a marker", "--- {apiVersion: v1, kind: A} # c\n", "---\n{apiVersion: v1, kind: A} # c\n", ""},
+		{"flow mapping after a marker and a tab", "---\t{apiVersion: v1, kind: A}\n", "---\n{apiVersion: v1, kind: A}\n", ""},
+		{"flow mapping after a later marker", "apiVersion: v1\nkind: A\n--- {apiVersion: v1, kind: B}\n",
+			"apiVersion: v1\nkind: A\n---\n{apiVersion: v1, kind: B}\n", ""},
+		{"comment after an end marker", "apiVersion: v1\nkind: A\n... # c\n---\napiVersion: v1\nkind: B\n",
+			"apiVersion: v1\nkind: A\n... # c\n---\napiVersion: v1\nkind: B\n", ""},
+		{"text after an end marker", "apiVersion: v1\nkind: A\n... text\n", "", "document 0: holds more than one YAML document"},
+		{"comment after the last field", "apiVersion: v1\nkind: A\n\n# trailing\n", "apiVersion: v1\nkind: A\n\n# trailing\n", ""},
+		{"byte order mark", "\ufeffapiVersion: v1\nkind: A\n", "\ufeffapiVersion: v1\nkind: A\n", ""},
+		{"byte order mark before a marker", "\ufeff--- # c\napiVersion: v1\nkind: A\n", "\ufeff--- # c\napiVersion: v1\nkind: A\n", ""},
+		{"byte order mark before an inline marker", "\ufeff--- {apiVersion: v1, kind: A}\n", "\ufeff---\n{apiVersion: v1, kind: A}\n", ""},
+		{"byte order mark before a comment", "\ufeff# c\n---\napiVersion: v1\nkind: A\n", "\ufeff# c\n---\napiVersion: v1\nkind: A\n", ""},
+		{"byte order mark in a later document", "---\n\ufeffapiVersion: v1\nkind: A\n", "---\n\ufeffapiVersion: v1\nkind: A\n", ""},
+		{"CRLF", "---\r\n# c\r\napiVersion: v1\r\nkind: A\r\n", "---\r\n# c\r\napiVersion: v1\r\nkind: A\r\n", ""},
+		{"CRLF after a comment on a marker", "--- # c\r\napiVersion: v1\r\nkind: A\r\n", "--- # c\r\napiVersion: v1\r\nkind: A\r\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var w Writer
+			var errs []string
+			for _, d := range Split([]byte(c.in)) {
+				if d.Empty() {
+					w.Keep(d)
+					continue
+				}
+				n, err := d.Parse()
+				if err != nil {
+					errs = append(errs, err.Error())
+					continue
+				}
+				if err := w.Replace(d, n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.err != "" {
+				if len(errs) != 1 || !strings.HasPrefix(errs[0], c.err) {
+					t.Fatalf("errors %q, want one that starts %q", errs, c.err)
+				}
+				return
+			}
+			if len(errs) > 0 {
+				t.Fatalf("refused: %q", errs)
+			}
+			if got := string(w.Bytes()); got != c.want {
+				t.Errorf("re-encoded\n%q\nwant\n%q", got, c.want)
+			}
+		})
+	}
+}
