@@ -256,11 +256,32 @@ func (w *Writer) encode(n *yaml.RNode) error {
 // encode writes an object as YAML. A parsed document is encoded with its document node, which holds the
 // comments the YAML library gives the document as a whole (a comment after the last field, say).
 func encode(n *yaml.RNode) (string, error) {
+	node := n.YNode()
 	if doc := n.Document(); doc != nil && doc.Kind == yaml.DocumentNode {
-		return yaml.String(doc)
+		node = doc
 	}
-	return yaml.String(n.YNode())
+	keepValues(node)
+	return yaml.String(node)
 }
 
 // Bytes is the stream written so far.
 func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
+
+// keepValues changes the style of the strings the YAML library (yaml.v3) would write so that they read back as
+// another value: a folded block with a line break ("a\n b" came back "a\n\n b"), or a text that starts with a
+// tab in a block or with a line break ("\ta\n"). Folded blocks become literal blocks, tab-led texts
+// double-quoted strings; the value is the same, only its notation changes, and only in objects re-encoded.
+func keepValues(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode {
+		multiline := strings.Contains(n.Value, "\n")
+		switch {
+		case strings.HasPrefix(n.Value, "\t") && (multiline || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0):
+			n.Style = yaml.DoubleQuotedStyle
+		case n.Style&yaml.FoldedStyle != 0 && multiline:
+			n.Style = n.Style&^yaml.FoldedStyle | yaml.LiteralStyle
+		}
+	}
+	for _, c := range n.Content {
+		keepValues(c)
+	}
+}
