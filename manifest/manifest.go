@@ -261,6 +261,9 @@ func encode(n *yaml.RNode) (string, error) {
 		node = doc
 	}
 	keepValues(node)
+	if out, ok, err := encodeWithLiterals(node); ok || err != nil {
+		return out, err
+	}
 	return yaml.String(node)
 }
 
