@@ -215,7 +215,7 @@ func checkNothingLost(t *testing.T, input, output, stderr []byte) {
 }
 
 func objectID(n *yaml.RNode) string {
-	kind, name := kindAndName([]byte(n.MustString()))
+	kind, name := kindAndNameOf(n)
 	return kind + " " + name
 }
 
