@@ -189,7 +189,7 @@ func sameValue(a, b *yaml.Node) bool {
 	}
 	switch a.Kind {
 	case yaml.ScalarNode:
-		return a.Value == b.Value
+		return a.Value == b.Value || a.ShortTag() == "!!null" // "", "~" and "null" are the same null
 	case yaml.AliasNode:
 		return a.Value == b.Value
 	}

@@ -260,7 +260,7 @@ func encode(n *yaml.RNode) (string, error) {
 	if doc := n.Document(); doc != nil && doc.Kind == yaml.DocumentNode {
 		node = doc
 	}
-	keepValues(node)
+	keepValues(node, false)
 	if out, ok, err := encodeWithLiterals(node); ok || err != nil {
 		return out, err
 	}
@@ -270,11 +270,12 @@ func encode(n *yaml.RNode) (string, error) {
 // Bytes is the stream written so far.
 func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 
-// keepValues changes the style of the strings the YAML library (yaml.v3) would write so that they read back as
-// another value: a folded block with a line break ("a\n b" came back "a\n\n b"), or a text that starts with a
-// tab in a block or with a line break ("\ta\n"). Folded blocks become literal blocks, tab-led texts
-// double-quoted strings; the value is the same, only its notation changes, and only in objects re-encoded.
-func keepValues(n *yaml.Node) {
+// keepValues changes the notation of the values the YAML library (yaml.v3) would write so that they read back as
+// other values: a folded block with a line break ("a\n b" came back "a\n\n b"), a text that starts with a tab
+// in a block or with a line break ("\ta\n"), and an empty null in a flow collection or as a key ("{a: }" came
+// back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
+// those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded.
+func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")
 		switch {
@@ -284,7 +285,12 @@ func keepValues(n *yaml.Node) {
 			n.Style = n.Style&^yaml.FoldedStyle | yaml.LiteralStyle
 		}
 	}
-	for _, c := range n.Content {
-		keepValues(c)
+	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	for i, c := range n.Content {
+		key := n.Kind == yaml.MappingNode && i%2 == 0
+		if (inFlow || key) && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" {
+			c.Value = "null"
+		}
+		keepValues(c, inFlow)
 	}
 }

@@ -142,51 +142,52 @@ func TestMarkerLineContentIsKeptOrRefused(t *testing.T) {
 	}
 }
 
-// A re-encoded object reads back with the same values: yaml.v3 writes some strings, in the notation they came
-// in, so that they read back as others (found by FuzzManifestRoundTrip: "kind: >\n 0\n  00").
+// A re-encoded object reads back with the same values: yaml.v3 writes some, in the notation they came in, so
+// that they read back as others (found by FuzzManifestRoundTrip: "kind: >\n 0\n  00", "{0}").
 func TestReplaceKeepsEveryValue(t *testing.T) {
 	// The transform sets values with no style (the library chooses) or with the input's; code may ask for any.
 	const asParsed = yaml.Style(255)
 	for _, c := range []struct {
 		name, in string
-		style    yaml.Style
+		style    yaml.Style // of field x
 	}{
-		{"folded block with a more-indented line", "apiVersion: v1\nkind: >\n 0\n  00\n", asParsed},
+		{"folded block with a more-indented line", "apiVersion: v1\nkind: A\nx: >\n 0\n  00\n", asParsed},
 		{"folded block with blank lines", "apiVersion: v1\nkind: A\nx: >\n  a\n\n\n  b\n", asParsed},
 		{"folded block ending in blank lines", "apiVersion: v1\nkind: A\nx: >+\n  a\n\n", asParsed},
 		{"tab and line break, no style", "apiVersion: v1\nkind: A\nx: \"\\ta\\n\"\n", 0},
 		{"tab and line break, literal", "apiVersion: v1\nkind: A\nx: \"\\ta\\nb\"\n", yaml.LiteralStyle},
 		{"tab, literal", "apiVersion: v1\nkind: A\nx: \"\\t\"\n", yaml.LiteralStyle},
 		{"tab and line break, double-quoted", "apiVersion: v1\nkind: A\nx: \"\\ta\\n\"\n", asParsed},
+		{"empty null in a flow mapping", "apiVersion: v1\nkind: A\nx: {a: , b: }\n", asParsed},
+		{"key alone in a flow mapping", "apiVersion: v1\nkind: A\nx: {0}\n", asParsed},
+		{"empty null in a flow sequence's pair", "apiVersion: v1\nkind: A\nx: [a: ]\n", asParsed},
+		{"empty null key", "apiVersion: v1\nkind: A\nx:\n  ? \n  : a\n", asParsed},
+		{"empty null in a block", "apiVersion: v1\nkind: A\nx:\n- \n- a:\n", asParsed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			d := Split([]byte(c.in))[0]
-			n, err := d.Parse()
-			if err != nil {
-				t.Fatal(err)
+			var objects [2]*yaml.RNode
+			for i := range objects {
+				n, err := Split([]byte(c.in))[0].Parse()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.style != asParsed {
+					n.Field("x").Value.YNode().Style = c.style
+				}
+				objects[i] = n
 			}
-			want := n.Field("x")
-			if want == nil {
-				want = n.Field("kind")
-			}
-			if c.style != asParsed {
-				want.Value.YNode().Style = c.style
-			}
-			wantValue := want.Value.YNode().Value
 			var w Writer
-			if err := w.Replace(d, n); err != nil {
+			if err := w.Replace(Split([]byte(c.in))[0], objects[1]); err != nil {
 				t.Fatal(err)
 			}
 			again, err := Split(w.Bytes())[0].Parse()
 			if err != nil {
 				t.Fatalf("%v\n%s", err, w.Bytes())
 			}
-			got := again.Field("x")
-			if got == nil {
-				got = again.Field("kind")
-			}
-			if got.Value.YNode().Value != wantValue {
-				t.Errorf("value %q came back %q from\n%s", wantValue, got.Value.YNode().Value, w.Bytes())
+			if !sameValue(objects[0].YNode(), again.YNode()) {
+				want, _ := yaml.String(objects[0].Field("x").Value.YNode(), yaml.Flow)
+				got, _ := yaml.String(again.Field("x").Value.YNode(), yaml.Flow)
+				t.Errorf("x: %s came back %s from\n%s", want, got, w.Bytes())
 			}
 		})
 	}
