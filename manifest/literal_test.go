@@ -59,7 +59,7 @@ func TestEncodeWritesLiteralBlocksAsTheLibraryDoes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := encode(doc)
+				got, err := encodeNode(doc.Document())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -260,11 +260,38 @@ func encode(n *yaml.RNode) (string, error) {
 	if doc := n.Document(); doc != nil && doc.Kind == yaml.DocumentNode {
 		node = doc
 	}
+	out, err := encodeNode(node)
+	if err != nil || !innerComments(n.YNode()) {
+		return out, err
+	}
+	// yaml.v3 writes some comments (one after the last line of a nested block) where it reads them back as
+	// another node's, so that writing the object again would move them: write it as it reads back, once.
+	var again yaml.Node
+	if yaml.Unmarshal([]byte(out), &again) != nil {
+		return out, nil
+	}
+	if second, err := encodeNode(&again); err == nil {
+		return second, nil
+	}
+	return out, nil
+}
+
+func encodeNode(node *yaml.Node) (string, error) {
 	keepValues(node, false)
 	if out, ok, err := encodeWithLiterals(node); ok || err != nil {
 		return out, err
 	}
 	return yaml.String(node)
+}
+
+// innerComments says whether a node under n (not n itself) has a comment.
+func innerComments(n *yaml.Node) bool {
+	for _, c := range n.Content {
+		if c.HeadComment != "" || c.LineComment != "" || c.FootComment != "" || innerComments(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // Bytes is the stream written so far.

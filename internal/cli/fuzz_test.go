@@ -270,7 +270,7 @@ func gainsDepth(a, b *yaml.Node, depth int) bool {
 			// A null list or mapping that netbox-sso filled in is a gain.
 			return a.Tag == "!!null" && (b.Kind == yaml.SequenceNode || b.Kind == yaml.MappingNode)
 		}
-		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
+		return a.ShortTag() == b.ShortTag() && (a.Value == b.Value || a.ShortTag() == "!!null") // "", "~", "null": one null
 	case yaml.MappingNode:
 		if b.Kind != yaml.MappingNode {
 			return false
