@@ -126,7 +126,11 @@ func redactSecrets(msg string, data []byte) string {
 
 // FromNode checks a config that is already parsed, as in a ResourceList's functionConfig.
 func FromNode(node *yaml.RNode, source string) (*Loaded, error) {
-	value, err := toValue(node.YNode())
+	var value any = []any{} // a list is refused as a whole by the schema, before anything in it is looked at
+	var err error
+	if node.YNode().Kind != yaml.SequenceNode {
+		value, err = toValue(node.YNode())
+	}
 	if err != nil {
 		return nil, &Error{Source: source, Problems: []string{err.Error()}}
 	}
