@@ -26,7 +26,7 @@ import (
 // Seeds: testdata/fuzz/FuzzManifestRoundTrip, the example release and every golden input (when fuzzing, only
 // the distinct ones up to maxFuzzSeed: see addFileSeeds).
 //
-//	go test ./manifest -run '^$' -fuzz FuzzManifestRoundTrip -fuzztime 10s -fuzzminimizetime 2s -parallel 1
+//	go test ./manifest -run '^$' -fuzz FuzzManifestRoundTrip -fuzztime 10s -fuzzminimizetime 0 -parallel 1
 func FuzzManifestRoundTrip(f *testing.F) {
 	addFileSeeds(f, "../examples/basic/*.yaml", "../testdata/*/input.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -17,8 +17,8 @@ import (
 // Fuzz targets for the whole command. Run one briefly (the seed corpora under testdata/fuzz/ also run as plain
 // tests with go test):
 //
-//	go test ./internal/cli -run '^$' -fuzz FuzzTransformManifests -fuzztime 10s -fuzzminimizetime 2s -parallel 1
-//	go test ./internal/cli -run '^$' -fuzz FuzzTransformConfig -fuzztime 10s -fuzzminimizetime 2s -parallel 1
+//	go test ./internal/cli -run '^$' -fuzz FuzzTransformManifests -fuzztime 10s -fuzzminimizetime 0 -parallel 1
+//	go test ./internal/cli -run '^$' -fuzz FuzzTransformConfig -fuzztime 10s -fuzzminimizetime 0 -parallel 1
 
 const maxFuzzInput = 64 << 10
 
