@@ -27,7 +27,7 @@ import (
 //   - an accepted config renders settings that read back as YAML, with REMOTE_AUTH_ENABLED false unless
 //     unsafeTrustRemoteUserHeader says otherwise, and its group names unchanged.
 //
-//     go test ./config -run '^$' -fuzz FuzzParse -fuzztime 10s -parallel 1
+//     go test ./config -run '^$' -fuzz FuzzParse -fuzztime 10s -fuzzminimizetime 0 -parallel 1
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/*/config.yaml")
 	files = append(files, "../examples/basic/sso.yaml")

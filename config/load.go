@@ -100,10 +100,15 @@ func documents(data []byte) ([]*yaml.Node, error) {
 
 // secretLine finds the client secret as written, so that it can be cut out of messages about text that did not
 // parse, when nothing tells which part of it is the secret.
+var anchorName = regexp.MustCompile(`anchor '[^']*'`)
+
 var secretLine = regexp.MustCompile(`(?m)["']?clientSecret["']?[ \t]*:[ \t]*(.*)$`)
 
 // redactSecrets replaces every word that follows a clientSecret key in data by a mask.
 func redactSecrets(msg string, data []byte) string {
+	// An alias is input text wherever it stands: "clientSecret: *s3cr3t" unquoted is an alias to an unknown
+	// anchor, and so is the same secret pasted on a line of its own.
+	msg = anchorName.ReplaceAllString(msg, "anchor '"+masked+"'")
 	for _, m := range secretLine.FindAllSubmatch(data, -1) {
 		rest := strings.TrimSpace(string(m[1]))
 		candidates := []string{rest, strings.TrimRight(rest, ",}] ")}
@@ -121,7 +126,11 @@ func redactSecrets(msg string, data []byte) string {
 
 // FromNode checks a config that is already parsed, as in a ResourceList's functionConfig.
 func FromNode(node *yaml.RNode, source string) (*Loaded, error) {
-	value, err := toValue(node.YNode())
+	var value any = []any{} // a list is refused as a whole by the schema, before anything in it is looked at
+	var err error
+	if node.YNode().Kind != yaml.SequenceNode {
+		value, err = toValue(node.YNode())
+	}
 	if err != nil {
 		return nil, &Error{Source: source, Problems: []string{err.Error()}}
 	}

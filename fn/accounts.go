@@ -52,6 +52,7 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) (settings map[string]hand
 		}
 	}
 	add(chartConfigDir+"/netbox.yaml", cmIndex, cm, "netbox.yaml")
+	extraFrom := len(files) // the extra files follow netbox.yaml, which a ConfigMap without it does not have
 	seen := map[string]bool{}
 
 	// Files of other ConfigMaps (extraConfig[i].configMap) and of Secrets (extraConfig[i].secret), found
@@ -112,8 +113,9 @@ func loadedSettings(nodes []*yaml.RNode, rel *Release) (settings map[string]hand
 	}
 
 	// Python's sorted() on Path objects compares path components, so compare them the same way.
-	sort.SliceStable(files[1:], func(i, j int) bool {
-		return slices.Compare(strings.Split(files[1+i].path, "/"), strings.Split(files[1+j].path, "/")) < 0
+	extra := files[extraFrom:]
+	sort.SliceStable(extra, func(i, j int) bool {
+		return slices.Compare(strings.Split(extra[i].path, "/"), strings.Split(extra[j].path, "/")) < 0
 	})
 	out := map[string]handWiredSetting{}
 	for _, f := range files {

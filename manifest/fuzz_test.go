@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,21 +19,16 @@ import (
 //     apiVersion and kind, and the document's text held nothing else (no second YAML document that a re-encoding
 //     would drop);
 //   - Replace of every parsed document gives a stream that splits into as many documents, each of which parses to
-//     the same object (compared as encoded YAML, so aliases are never expanded);
+//     the same object (compared node by node, so aliases are never expanded);
+//   - every comment the YAML library read in a parsed document is in the re-encoded stream;
 //   - writing that stream again the same way gives identical bytes.
 //
-// Seeds: testdata/fuzz/FuzzManifestRoundTrip, the example release and every golden input.
+// Seeds: testdata/fuzz/FuzzManifestRoundTrip, the example release and every golden input (when fuzzing, only
+// the distinct ones up to maxFuzzSeed: see addFileSeeds).
 //
-//	go test ./manifest -run '^$' -fuzz FuzzManifestRoundTrip -fuzztime 10s -parallel 1
+//	go test ./manifest -run '^$' -fuzz FuzzManifestRoundTrip -fuzztime 10s -fuzzminimizetime 0 -parallel 1
 func FuzzManifestRoundTrip(f *testing.F) {
-	for _, pattern := range []string{"../examples/basic/*.yaml", "../testdata/*/input.yaml"} {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			if data, err := os.ReadFile(file); err == nil && len(data) <= maxFuzzInput {
-				f.Add(data)
-			}
-		}
-	}
+	addFileSeeds(f, "../examples/basic/*.yaml", "../testdata/*/input.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > maxFuzzInput {
 			return
@@ -43,6 +39,38 @@ func FuzzManifestRoundTrip(f *testing.F) {
 
 // maxFuzzInput keeps each run short; real renders are larger, but their structure repeats.
 const maxFuzzInput = 64 << 10
+
+// maxFuzzSeed is the largest file addFileSeeds gives the fuzzer to mutate. A run of the target costs about its
+// input's size, and Go's fuzzer minimizes every input that finds new code with one run per byte it tries to
+// remove: with the 5-60 KB chart renders as seeds a 10 s run spent all its time minimizing (0 execs/s after the
+// baseline). The stream's structure (markers, comments, scalars) is in the small files and the corpus.
+const maxFuzzSeed = 2 << 10
+
+// addFileSeeds adds the files matching patterns as seeds. A plain go test replays them all (the properties
+// hold for every golden input); go test -fuzz mutates only the distinct ones up to maxFuzzSeed.
+func addFileSeeds(f *testing.F, patterns ...string) {
+	limit, seen := maxFuzzInput, map[string]bool{}
+	if fuzzing() {
+		limit = maxFuzzSeed
+	}
+	for _, pattern := range patterns {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil || len(data) > limit || seen[string(data)] {
+				continue
+			}
+			seen[string(data)] = true
+			f.Add(data)
+		}
+	}
+}
+
+// fuzzing says whether this run explores (go test -fuzz) rather than replaying the seeds.
+func fuzzing() bool {
+	fl := flag.Lookup("test.fuzz")
+	return fl != nil && fl.Value.String() != ""
+}
 
 func checkRoundTrip(t *testing.T, data []byte) {
 	docs := Split(data)
@@ -62,7 +90,7 @@ func checkRoundTrip(t *testing.T, data []byte) {
 
 	// Parse every document and write the parsed ones back re-encoded.
 	var w Writer
-	parsed := map[int]string{}
+	parsed := map[int]*yaml.Node{}
 	for _, d := range docs {
 		if d.Empty() {
 			w.Keep(d)
@@ -82,16 +110,26 @@ func checkRoundTrip(t *testing.T, data []byte) {
 		if extra := documentsIn(d.Body()); extra > 1 {
 			t.Fatalf("document %d holds %d YAML documents (or text after the first); Parse read the first and a re-encoding loses the rest:\n%q", d.Index, extra, d.Body())
 		}
-		enc, err := yaml.String(n.YNode())
-		if err != nil {
+		if _, err := yaml.String(n.YNode()); err != nil {
 			continue // an object that cannot be encoded is never replaced by the transform either
 		}
-		parsed[d.Index] = enc
+		parsed[d.Index] = n.YNode()
 		if err := w.Replace(d, n); err != nil {
 			t.Fatalf("Replace document %d: %v", d.Index, err)
 		}
 	}
 	out := w.Bytes()
+	for _, d := range docs {
+		if _, ok := parsed[d.Index]; !ok {
+			continue
+		}
+		n, _ := d.Parse()
+		for _, c := range comments(n.Document()) {
+			if !bytes.Contains(out, []byte(c)) {
+				t.Fatalf("document %d lost the comment %q in the round trip:\n in  %q\n out %q", d.Index, c, data, out)
+			}
+		}
+	}
 
 	again := Split(out)
 	if len(again) != len(docs) {
@@ -108,9 +146,10 @@ func checkRoundTrip(t *testing.T, data []byte) {
 		if err != nil {
 			t.Fatalf("document %d no longer parses after re-encoding: %v\n%s", d.Index, err, d.Bytes())
 		}
-		got, err := yaml.String(n.YNode())
-		if err != nil || got != want {
-			t.Fatalf("document %d changed in the round trip:\nwant %q\ngot  %q", d.Index, want, got)
+		if !sameValue(want, n.YNode()) {
+			w, _ := yaml.String(want)
+			got, _ := yaml.String(n.YNode())
+			t.Fatalf("document %d changed in the round trip:\nwant %q\ngot  %q", d.Index, w, got)
 		}
 		if err := w2.Replace(d, n); err != nil {
 			t.Fatal(err)
@@ -140,6 +179,45 @@ func documentsIn(text []byte) int {
 		}
 		count++
 	}
+}
+
+// sameValue says whether a and b are the same YAML value: the same kinds, resolved tags, scalar values, keys
+// and items, and aliases of the same anchors (never expanded). Notation (style, comments, positions) aside.
+func sameValue(a, b *yaml.Node) bool {
+	if a.Kind != b.Kind || a.ShortTag() != b.ShortTag() || a.Anchor != b.Anchor || len(a.Content) != len(b.Content) {
+		return false
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		return a.Value == b.Value || a.ShortTag() == "!!null" // "", "~" and "null" are the same null
+	case yaml.AliasNode:
+		return a.Value == b.Value
+	}
+	for i := range a.Content {
+		if !sameValue(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// comments lists the comments the YAML library attached to n and the nodes under it, line by line.
+func comments(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range []string{n.HeadComment, n.LineComment, n.FootComment} {
+		for _, line := range strings.Split(c, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	for _, child := range n.Content {
+		out = append(out, comments(child)...)
+	}
+	return out
 }
 
 func itoa(i int) string {

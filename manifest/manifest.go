@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/netbox-sso/netbox-sso/internal/yamlerr"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -20,8 +21,8 @@ type Document struct {
 }
 
 // Split cuts a stream into documents at document markers: a line that starts with "---" (alone, or followed by
-// a space and the start of the next document) or that is "..." (the end of a document). It never fails: the
-// bytes are only cut, so joining the documents gives the input back.
+// a space and the start of the next document) or that is "..." (the end of a document), either maybe after a
+// byte order mark. It never fails: the bytes are only cut, so joining the documents gives the input back.
 func Split(data []byte) []*Document {
 	var docs []*Document
 	cur := &Document{}
@@ -51,9 +52,19 @@ func Split(data []byte) []*Document {
 	return docs
 }
 
+// byteOrderMark is UTF-8's BOM, which YAML allows before any document (editors on Windows write it).
+var byteOrderMark = []byte("\xef\xbb\xbf")
+
 // markerLength returns how many bytes of line are a document marker (0: none). For "--- text" it is the
-// "--- " part; for a marker alone on its line (maybe with a comment), the whole line.
+// "--- " part; for a marker alone on its line (maybe with a comment), the whole line. A byte order mark before
+// the marker is part of it.
 func markerLength(line []byte) int {
+	if bytes.HasPrefix(line, byteOrderMark) {
+		if n := markerLength(line[len(byteOrderMark):]); n > 0 {
+			return len(byteOrderMark) + n
+		}
+		return 0
+	}
 	var rest []byte
 	switch {
 	case bytes.HasPrefix(line, []byte("---")):
@@ -76,9 +87,13 @@ func markerLength(line []byte) int {
 	return 0
 }
 
-// setText splits a document's text into its leading comments and its body.
+// setText splits a document's text into its leading comments and its body. A byte order mark at its start
+// belongs to the leading part, so that it is kept when the object is re-encoded.
 func (d *Document) setText(text []byte) {
 	i := 0
+	if bytes.HasPrefix(text, byteOrderMark) {
+		i = len(byteOrderMark)
+	}
 	for i < len(text) {
 		end := bytes.IndexByte(text[i:], '\n')
 		line := text[i:]
@@ -94,6 +109,23 @@ func (d *Document) setText(text []byte) {
 	d.head, d.body = text[:i], text[i:]
 }
 
+// inlineMarker says whether the document starts on its marker's line ("--- {...}", "--- !tag", "--- |"): its
+// separator is then the "--- " part of that line, without a line break.
+func (d *Document) inlineMarker() bool {
+	return len(d.sep) > 0 && !bytes.HasSuffix(d.sep, []byte("\n"))
+}
+
+// yamlText is the text the YAML library reads for the document. After an inline marker it starts with the
+// marker, so that the rest of that line reads as it does in the stream: "--- --- # c" is a document that starts
+// with the scalar "---", not a second marker with a comment.
+func (d *Document) yamlText() []byte {
+	if !d.inlineMarker() {
+		return d.body
+	}
+	marker := bytes.TrimPrefix(d.sep, byteOrderMark)
+	return append(append(make([]byte, 0, len(marker)+len(d.body)), marker...), d.body...)
+}
+
 // Empty says whether the document holds no object (only blank lines and comments).
 func (d *Document) Empty() bool { return len(bytes.TrimSpace(d.body)) == 0 }
 
@@ -106,7 +138,7 @@ func (d *Document) Body() []byte { return d.body }
 // Parse reads the document's object. It refuses what Kubernetes would refuse: a document that is not a
 // mapping, or one without apiVersion and kind.
 func (d *Document) Parse() (*yaml.RNode, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(d.body))
+	dec := yaml.NewDecoder(bytes.NewReader(d.yamlText()))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("document %d: not valid YAML: %s", d.Index, yamlerr.Message(err))
@@ -167,11 +199,31 @@ func (w *Writer) Keep(d *Document) {
 	w.buf.Write(d.body)
 }
 
-// Replace writes an object in place of an input document, keeping that document's separator and comments.
+// Replace writes an object in place of an input document, keeping that document's separator, comments, byte
+// order mark and line breaks (CRLF stays CRLF). A document that started on its marker's line ("--- {...}")
+// gets the marker on a line of its own, and the object re-encoded below it.
 func (w *Writer) Replace(d *Document, n *yaml.RNode) error {
-	w.separator(d.sep, d.Index > 0)
+	sep := d.sep
+	if d.inlineMarker() {
+		sep = append(bytes.TrimSuffix(bytes.TrimRight(d.sep, " \t"), []byte("---")), "---\n"...)
+	}
+	w.separator(sep, d.Index > 0)
 	w.buf.Write(d.head)
-	return w.encode(n)
+	out, err := encode(n)
+	if err != nil {
+		return err
+	}
+	if crlf(d.body) {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	w.buf.WriteString(out)
+	return nil
+}
+
+// crlf says whether text's first line ends in CRLF.
+func crlf(text []byte) bool {
+	i := bytes.IndexByte(text, '\n')
+	return i > 0 && text[i-1] == '\r'
 }
 
 // Add writes a new object.
@@ -193,7 +245,7 @@ func (w *Writer) separator(sep []byte, needed bool) {
 }
 
 func (w *Writer) encode(n *yaml.RNode) error {
-	out, err := yaml.String(n.YNode())
+	out, err := encode(n)
 	if err != nil {
 		return err
 	}
@@ -201,5 +253,71 @@ func (w *Writer) encode(n *yaml.RNode) error {
 	return nil
 }
 
+// encode writes an object as YAML. A parsed document is encoded with its document node, which holds the
+// comments the YAML library gives the document as a whole (a comment after the last field, say).
+func encode(n *yaml.RNode) (string, error) {
+	node := n.YNode()
+	if doc := n.Document(); doc != nil && doc.Kind == yaml.DocumentNode {
+		node = doc
+	}
+	out, err := encodeNode(node)
+	if err != nil || !innerComments(n.YNode()) {
+		return out, err
+	}
+	// yaml.v3 writes some comments (one after the last line of a nested block) where it reads them back as
+	// another node's, so that writing the object again would move them: write it as it reads back, once.
+	var again yaml.Node
+	if yaml.Unmarshal([]byte(out), &again) != nil {
+		return out, nil
+	}
+	if second, err := encodeNode(&again); err == nil {
+		return second, nil
+	}
+	return out, nil
+}
+
+func encodeNode(node *yaml.Node) (string, error) {
+	keepValues(node, false)
+	if out, ok, err := encodeWithLiterals(node); ok || err != nil {
+		return out, err
+	}
+	return yaml.String(node)
+}
+
+// innerComments says whether a node under n (not n itself) has a comment.
+func innerComments(n *yaml.Node) bool {
+	for _, c := range n.Content {
+		if c.HeadComment != "" || c.LineComment != "" || c.FootComment != "" || innerComments(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // Bytes is the stream written so far.
 func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
+
+// keepValues changes the notation of the values the YAML library (yaml.v3) would write so that they read back as
+// other values: a folded block with a line break ("a\n b" came back "a\n\n b"), a text that starts with a tab
+// in a block or with a line break ("\ta\n"), and an empty null in a flow collection or as a key ("{a: }" came
+// back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
+// those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded.
+func keepValues(n *yaml.Node, inFlow bool) {
+	if n.Kind == yaml.ScalarNode {
+		multiline := strings.Contains(n.Value, "\n")
+		switch {
+		case strings.HasPrefix(n.Value, "\t") && (multiline || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0):
+			n.Style = yaml.DoubleQuotedStyle
+		case n.Style&yaml.FoldedStyle != 0 && multiline:
+			n.Style = n.Style&^yaml.FoldedStyle | yaml.LiteralStyle
+		}
+	}
+	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	for i, c := range n.Content {
+		key := n.Kind == yaml.MappingNode && i%2 == 0
+		if (inFlow || key) && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" {
+			c.Value = "null"
+		}
+		keepValues(c, inFlow)
+	}
+}

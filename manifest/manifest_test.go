@@ -3,6 +3,8 @@ package manifest
 import (
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 func TestSplitKeepsEveryByte(t *testing.T) {
@@ -69,5 +71,163 @@ func TestReplaceKeepsHeadComments(t *testing.T) {
 	}
 	if got := string(w.Bytes()); got != "---\n# Source: netbox/templates/deployment.yaml\napiVersion: v1\nkind: A\n" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Whatever stands on a document marker's line, or around it (a byte order mark, CRLF line breaks, a comment the
+// YAML library gives the document as a whole), is either written back when the object is re-encoded or refused
+// with an error that names the document: never dropped. Each case parses every document and replaces it with
+// its parsed object, as the transform does with the objects it changes.
+func TestMarkerLineContentIsKeptOrRefused(t *testing.T) {
+	for _, c := range []struct{ name, in, want, err string }{
+		{"comment after a marker", "--- # c\napiVersion: v1\nkind: A\n", "--- # c\napiVersion: v1\nkind: A\n", ""},
+		{"comment after a later marker", "apiVersion: v1\nkind: A\n--- # c\napiVersion: v1\nkind: B\n",
+			"apiVersion: v1\nkind: A\n--- # c\napiVersion: v1\nkind: B\n", ""},
+		{"tab and comment after a marker", "---\t# c\napiVersion: v1\nkind: A\n", "---\t# c\napiVersion: v1\nkind: A\n", ""},
+		// The input: "--- --- #" is a marker and, for the YAML library, an empty document and a second
+		// marker; the comment must not vanish with a re-encoding of the object after it.
+		{"marker after a marker", "--- --- #\napiVersion: 0\nkind: 0", "", "document 0: holds more than one YAML document"},
+		{"end marker after a marker", "--- ... \napiVersion: v1\nkind: A\n", "", "document 0: not valid YAML"},
+		{"literal block after a marker", "--- |\n  text\n", "", "document 0: expected a Kubernetes object (a mapping), got a scalar"},
+		{"folded block after a marker", "--- >\n  text\n", "", "document 0: expected a Kubernetes object (a mapping), got a scalar"},
+		{"tag after a marker", "--- !tag\napiVersion: v1\nkind: A\n", "---\n!tag\napiVersion: v1\nkind: A\n", ""},
+		{"tag and comment after a marker", "--- !tag # c\napiVersion: v1\nkind: A\n", "---\n!tag\napiVersion: v1 # c\nkind: A\n", ""},
+		{"anchor after a marker", "--- &a\napiVersion: v1\nkind: A\n", "---\n&a\napiVersion: v1\nkind: A\n", ""},
+		{"flow mapping after a marker", "--- {apiVersion: v1, kind: A} # c\n", "---\n{apiVersion: v1, kind: A} # c\n", ""},
+		{"flow mapping after a marker and a tab", "---\t{apiVersion: v1, kind: A}\n", "---\n{apiVersion: v1, kind: A}\n", ""},
+		{"flow mapping after a later marker", "apiVersion: v1\nkind: A\n--- {apiVersion: v1, kind: B}\n",
+			"apiVersion: v1\nkind: A\n---\n{apiVersion: v1, kind: B}\n", ""},
+		{"comment after an end marker", "apiVersion: v1\nkind: A\n... # c\n---\napiVersion: v1\nkind: B\n",
+			"apiVersion: v1\nkind: A\n... # c\n---\napiVersion: v1\nkind: B\n", ""},
+		{"text after an end marker", "apiVersion: v1\nkind: A\n... text\n", "", "document 0: holds more than one YAML document"},
+		{"comment after the last field", "apiVersion: v1\nkind: A\n\n# trailing\n", "apiVersion: v1\nkind: A\n\n# trailing\n", ""},
+		{"byte order mark", "\ufeffapiVersion: v1\nkind: A\n", "\ufeffapiVersion: v1\nkind: A\n", ""},
+		{"byte order mark before a marker", "\ufeff--- # c\napiVersion: v1\nkind: A\n", "\ufeff--- # c\napiVersion: v1\nkind: A\n", ""},
+		{"byte order mark before an inline marker", "\ufeff--- {apiVersion: v1, kind: A}\n", "\ufeff---\n{apiVersion: v1, kind: A}\n", ""},
+		{"byte order mark before a comment", "\ufeff# c\n---\napiVersion: v1\nkind: A\n", "\ufeff# c\n---\napiVersion: v1\nkind: A\n", ""},
+		{"byte order mark in a later document", "---\n\ufeffapiVersion: v1\nkind: A\n", "---\n\ufeffapiVersion: v1\nkind: A\n", ""},
+		{"CRLF", "---\r\n# c\r\napiVersion: v1\r\nkind: A\r\n", "---\r\n# c\r\napiVersion: v1\r\nkind: A\r\n", ""},
+		{"CRLF after a comment on a marker", "--- # c\r\napiVersion: v1\r\nkind: A\r\n", "--- # c\r\napiVersion: v1\r\nkind: A\r\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var w Writer
+			var errs []string
+			for _, d := range Split([]byte(c.in)) {
+				if d.Empty() {
+					w.Keep(d)
+					continue
+				}
+				n, err := d.Parse()
+				if err != nil {
+					errs = append(errs, err.Error())
+					continue
+				}
+				if err := w.Replace(d, n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.err != "" {
+				if len(errs) != 1 || !strings.HasPrefix(errs[0], c.err) {
+					t.Fatalf("errors %q, want one that starts %q", errs, c.err)
+				}
+				return
+			}
+			if len(errs) > 0 {
+				t.Fatalf("refused: %q", errs)
+			}
+			if got := string(w.Bytes()); got != c.want {
+				t.Errorf("re-encoded\n%q\nwant\n%q", got, c.want)
+			}
+		})
+	}
+}
+
+// A re-encoded object reads back with the same values: yaml.v3 writes some, in the notation they came in, so
+// that they read back as others (found by FuzzManifestRoundTrip: "kind: >\n 0\n  00", "{0}").
+func TestReplaceKeepsEveryValue(t *testing.T) {
+	// The transform sets values with no style (the library chooses) or with the input's; code may ask for any.
+	const asParsed = yaml.Style(255)
+	for _, c := range []struct {
+		name, in string
+		style    yaml.Style // of field x
+	}{
+		{"folded block with a more-indented line", "apiVersion: v1\nkind: A\nx: >\n 0\n  00\n", asParsed},
+		{"folded block with blank lines", "apiVersion: v1\nkind: A\nx: >\n  a\n\n\n  b\n", asParsed},
+		{"folded block ending in blank lines", "apiVersion: v1\nkind: A\nx: >+\n  a\n\n", asParsed},
+		{"tab and line break, no style", "apiVersion: v1\nkind: A\nx: \"\\ta\\n\"\n", 0},
+		{"tab and line break, literal", "apiVersion: v1\nkind: A\nx: \"\\ta\\nb\"\n", yaml.LiteralStyle},
+		{"tab, literal", "apiVersion: v1\nkind: A\nx: \"\\t\"\n", yaml.LiteralStyle},
+		{"tab and line break, double-quoted", "apiVersion: v1\nkind: A\nx: \"\\ta\\n\"\n", asParsed},
+		{"empty null in a flow mapping", "apiVersion: v1\nkind: A\nx: {a: , b: }\n", asParsed},
+		{"key alone in a flow mapping", "apiVersion: v1\nkind: A\nx: {0}\n", asParsed},
+		{"empty null in a flow sequence's pair", "apiVersion: v1\nkind: A\nx: [a: ]\n", asParsed},
+		{"empty null key", "apiVersion: v1\nkind: A\nx:\n  ? \n  : a\n", asParsed},
+		{"empty null in a block", "apiVersion: v1\nkind: A\nx:\n- \n- a:\n", asParsed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var objects [2]*yaml.RNode
+			for i := range objects {
+				n, err := Split([]byte(c.in))[0].Parse()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.style != asParsed {
+					n.Field("x").Value.YNode().Style = c.style
+				}
+				objects[i] = n
+			}
+			var w Writer
+			if err := w.Replace(Split([]byte(c.in))[0], objects[1]); err != nil {
+				t.Fatal(err)
+			}
+			again, err := Split(w.Bytes())[0].Parse()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, w.Bytes())
+			}
+			if !sameValue(objects[0].YNode(), again.YNode()) {
+				want, _ := yaml.String(objects[0].Field("x").Value.YNode(), yaml.Flow)
+				got, _ := yaml.String(again.Field("x").Value.YNode(), yaml.Flow)
+				t.Errorf("x: %s came back %s from\n%s", want, got, w.Bytes())
+			}
+		})
+	}
+}
+
+// An object re-encoded, read and re-encoded again comes out the same, comments included: yaml.v3 writes a
+// comment after the last line of a nested block where it reads it back as another node's (found by
+// FuzzManifestRoundTrip; the transform's second run over its own output would move it).
+func TestReplaceIsStableWithComments(t *testing.T) {
+	for _, in := range []string{
+		"apiVersion: v1\nkind: A\nmetadata:\n  labels:\n   a: \n  # after the labels",
+		"apiVersion: 0\nkind: 0\nmetadata:\n  0: \n  0: \n  labels:\n   0: \n  #000",
+		"apiVersion: v1\nkind: A\nspec:\n  x:\n    y: 1\n    # after y\nz: 2\n",
+		"apiVersion: v1\nkind: A # line\nspec:\n  # head of x\n  x: 1\n\n# foot\n",
+	} {
+		var first Writer
+		d := Split([]byte(in))[0]
+		n, err := d.Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Replace(d, n); err != nil {
+			t.Fatal(err)
+		}
+		var second Writer
+		d2 := Split(first.Bytes())[0]
+		n2, err := d2.Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Replace(d2, n2); err != nil {
+			t.Fatal(err)
+		}
+		if string(first.Bytes()) != string(second.Bytes()) {
+			t.Errorf("%q\nwritten %q\nthen    %q", in, first.Bytes(), second.Bytes())
+		}
+		for _, c := range comments(n.Document()) {
+			if !strings.Contains(string(first.Bytes()), c) {
+				t.Errorf("%q: comment %q lost: %q", in, c, first.Bytes())
+			}
+		}
 	}
 }

@@ -57,7 +57,7 @@ func agree(t *testing.T, name string, doc any) {
 
 // FuzzInterpreterAgreesWithReference compares the two on arbitrary JSON documents.
 //
-//	go test ./schema -run '^$' -fuzz FuzzInterpreterAgreesWithReference -fuzztime 10s -parallel 1
+//	go test ./schema -run '^$' -fuzz FuzzInterpreterAgreesWithReference -fuzztime 10s -fuzzminimizetime 0 -parallel 1
 func FuzzInterpreterAgreesWithReference(f *testing.F) {
 	for _, doc := range knownConfigs(f) {
 		raw, _ := json.Marshal(doc)

@@ -198,7 +198,15 @@ func checkNamesWhere(t *testing.T, msg string, input []byte) {
 // document states them as plain strings.
 func kindAndName(body []byte) (kind, name string) {
 	n, err := yaml.Parse(string(body))
-	if err != nil || n.YNode().Kind != yaml.MappingNode {
+	if err != nil {
+		return "", ""
+	}
+	return kindAndNameOf(n)
+}
+
+// kindAndNameOf is kindAndName of a parsed object.
+func kindAndNameOf(n *yaml.RNode) (kind, name string) {
+	if n.YNode().Kind != yaml.MappingNode {
 		return "", ""
 	}
 	str := func(m *yaml.Node, key string) string {
