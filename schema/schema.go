@@ -119,23 +119,39 @@ func FieldPath(segments []string) string {
 	return b.String()
 }
 
+// secretKeys are the schema's own keys that name a secret. Any other key with "secret" in it is cut after that
+// word in messages: a mistyped line ("clientSecretX: ...", "clientSecret s3cr3t: 1" without its colon) can carry the
+// secret inside the key.
+var secretKeys = map[string]bool{"clientSecret": true, "clientSecretRef": true}
+
 // segment writes a key as it is when it reads unambiguously in a path (letters, digits, '_', '-', '.', '/'), and
 // quoted otherwise, shortened when long, so that a key such as ": " or a pasted paragraph cannot garble a message.
+// A key that may hold a secret is cut (secretKeys).
 func segment(s string) string {
-	plain := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./", r)) {
-			plain = false
-			break
+	if i := strings.Index(strings.ToLower(s), "secret"); i >= 0 && !secretKeys[s] {
+		if cut := s[:i+len("secret")]; isPlain(cut) {
+			return cut + "…"
+		} else {
+			s = cut + "…"
 		}
 	}
-	if plain && len(s) <= 80 {
+	if isPlain(s) && len(s) <= 80 {
 		return s
 	}
 	if r := []rune(s); len(r) > 40 {
 		s = string(r[:40]) + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// isPlain: s is not empty and has only letters, digits, '_', '-', '.' and '/'.
+func isPlain(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./", r)) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isIndex(s string) bool {

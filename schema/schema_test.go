@@ -19,6 +19,12 @@ func TestFieldPath(t *testing.T) {
 		{[]string{"spec", ""}, `spec.""`},
 		{[]string{"spec", "line\nbreak"}, `spec."line\nbreak"`},
 		{[]string{strings.Repeat("x", 100)}, `"` + strings.Repeat("x", 40) + `…"`},
+		// a key that may hold the secret is cut after "secret"; the schema's own secret keys are not
+		{[]string{"spec", "provider", "clientSecret"}, "spec.provider.clientSecret"},
+		{[]string{"spec", "provider", "clientSecretRef", "name"}, "spec.provider.clientSecretRef.name"},
+		{[]string{"spec", "provider", "clientSecretJ {S3CR3T03CRXYZ"}, "spec.provider.clientSecret…"},
+		{[]string{"spec", "provider", "clientSecretS3CR3T03CRXYZ"}, "spec.provider.clientSecret…"},
+		{[]string{"spec", "provider", "client secret: S3CR3T"}, `spec.provider."client secret…"`},
 	} {
 		if got := FieldPath(c.segments); got != c.want {
 			t.Errorf("FieldPath(%q) = %s, want %s", c.segments, got, c.want)
