@@ -378,7 +378,8 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
             ACCOUNT,
             f"{who}: not linked: the NetBox account {shown} is linked to another identity already ({provider} user "
             f"id {printable(str(other))}), and netbox-sso never moves an account to another identity. If it is the "
-            "same person (re-created at the identity provider), remove the old link in NetBox's nbshell, "
+            "same person (re-created at the identity provider), remove the old link with NetBox's nbshell: "
+            "from social_django.models import UserSocialAuth; "
             f"UserSocialAuth.objects.filter(user__username={name!r}).delete(); the next login links the account",
         )
     if account.is_superuser and not cfg.link_superusers:

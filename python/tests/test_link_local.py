@@ -86,6 +86,16 @@ def test_off_by_default_the_step_is_not_even_in_the_pipeline(sso):
     assert "link_local_accounts" not in sso and parse_config(dict(sso)).link_local_accounts is False
 
 
+def test_the_step_links_nothing_when_the_setting_is_off(client, idp, sso, settings):
+    """A pipeline that lists the step (by hand, or left over) without link_local_accounts: true links nothing."""
+    steps = list(settings.SOCIAL_AUTH_PIPELINE)
+    steps.insert(steps.index("social_core.pipeline.social_auth.social_user") + 1, LINK_STEP)
+    settings.SOCIAL_AUTH_PIPELINE = steps
+    alice = local("alice")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("alice"), logout=True)
+    assert result.user is not None and result.user.pk != alice.pk and links_of(alice) == []
+
+
 @pytest.mark.parametrize("value", ["true", 1, "yes", ["true"]])
 def test_a_flag_that_is_not_the_boolean_true_is_off(value):
     cfg = parse_config({"link_local_accounts": value, "link_superusers": value})
