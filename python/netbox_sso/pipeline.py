@@ -419,10 +419,9 @@ def _link_name(backend, details, response) -> tuple[str | None, str]:
     if not isinstance(name, str) or not name:
         return None, ""
     token_email = _claim(backend, response, "email")
+    # This also covers SOCIAL_AUTH_OIDC_USERNAME_KEY: email and Keycloak's "Email as username".
     if isinstance(token_email, str) and token_email.casefold() == name.casefold():
         return name, "it is the token's email claim"
-    if backend.setting("USERNAME_KEY", None) == "email":
-        return name, "USERNAME_KEY takes usernames from the email claim"
     return name, ""
 
 

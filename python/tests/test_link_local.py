@@ -10,6 +10,9 @@ The settings come from the binary (``sso_config`` renders the spec fields).
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -397,3 +400,23 @@ def test_allowed_groups_still_refuse_before_anything_is_linked(client, idp, sso_
     result = sso_login(client, idp, "keycloak", keycloak_claims("ivan", groups=["/contractors"]), logout=True)
     assert_refused(client, result, "denied")
     assert links_of(ivan) == []
+
+
+# --- docs/takeover.md "By hand" -------------------------------------------------------------------
+
+
+def test_the_documented_nbshell_commands_link_an_account_and_list_the_rest(client, idp, sso, capsys):
+    """The Python the doc hands to nbshell --command, run as written in nbshell's namespace (models under their app
+    names); only the placeholder for alice's sub is filled in. Linking stays off."""
+    doc = (Path(__file__).parents[2] / "docs" / "takeover.md").read_text(encoding="utf-8")
+    link_code, list_code = re.findall(r"nbshell --command '\n(.*?)\n'\n", doc, re.S)
+    nbshell = {"users": SimpleNamespace(User=get_user_model())}
+    alice, bob = local("alice"), local("bob")
+
+    exec(link_code.replace("<the sub of alice>", "sub-alice"), dict(nbshell))  # noqa: S102 - the documented code
+    result = sso_login(client, idp, "oidc", keycloak_claims("alice"), logout=True)
+    assert result.user.pk == alice.pk and links_of(alice) == [("oidc", "sub-alice")]
+
+    capsys.readouterr()
+    exec(list_code, dict(nbshell))  # noqa: S102 - the documented code
+    assert capsys.readouterr().out.splitlines() == [str([bob.username]), str([alice.username])]
