@@ -295,6 +295,7 @@ def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
         f"user {who} is a member of none of the allowed groups ({', '.join(cfg.allowed_groups)})",
     )
 
+
 # Pipeline argument under which link_local_account hands its choice to check_account.
 LINK_KEY = "netbox_sso_local_link"
 
