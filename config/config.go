@@ -54,6 +54,8 @@ type Spec struct {
 	// Logout sends NetBox's logout on to the provider's end-session endpoint (on by default when the public URL
 	// is known).
 	Logout *Logout `json:"logout,omitempty"`
+	// Takeover says how SSO treats NetBox accounts made before it (takeover.go).
+	Takeover *Takeover `json:"takeover,omitempty"`
 	// SessionMaxAgeSeconds caps, in seconds, sessions started by SSO (0: NetBox's own lifetime).
 	SessionMaxAgeSeconds        int  `json:"sessionMaxAgeSeconds,omitempty"`
 	UnsafeTrustRemoteUserHeader bool `json:"unsafeTrustRemoteUserHeader,omitempty"`

@@ -63,6 +63,7 @@ func valid() map[string]any {
 	      "prune": true
 	    },
 	    "loginRequired": true,
+	    "takeover": {"linkLocalAccounts": true, "linkSuperusers": true},
 	    "unsafeTrustRemoteUserHeader": false
 	  }
 	}`), &m)
@@ -265,6 +266,17 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"loginRequired null", with("spec.loginRequired", nil), []string{"spec.loginRequired: must be a boolean, got null"}},
 		{"unsafeTrustRemoteUserHeader string", with("spec.unsafeTrustRemoteUserHeader", "no"), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a string"}},
 		{"unsafeTrustRemoteUserHeader number", with("spec.unsafeTrustRemoteUserHeader", 0), []string{"spec.unsafeTrustRemoteUserHeader: must be a boolean, got a number"}},
+
+		// spec.takeover
+		{"takeover list", with("spec.takeover", list), []string{"spec.takeover: must be a mapping, got a list"}},
+		{"takeover unknown field", with("spec.takeover.linkByEmail", true), []string{"spec.takeover.linkByEmail: unknown field"}},
+		{"linkLocalAccounts string", with("spec.takeover.linkLocalAccounts", "true"), []string{"spec.takeover.linkLocalAccounts: must be a boolean, got a string"}},
+		{"linkLocalAccounts null", with("spec.takeover.linkLocalAccounts", nil), []string{"spec.takeover.linkLocalAccounts: must be a boolean, got null"}},
+		{"linkSuperusers number", with("spec.takeover.linkSuperusers", 1), []string{"spec.takeover.linkSuperusers: must be a boolean, got a number"}},
+		{"linkSuperusers without linkLocalAccounts", with("spec.takeover.linkLocalAccounts", deleted), []string{
+			"spec.takeover.linkSuperusers: links superuser accounts only together with spec.takeover.linkLocalAccounts: true; set both, or remove linkSuperusers"}},
+		{"linkSuperusers without superuser groups", with("spec.groups.superuser", deleted), []string{
+			"spec.takeover.linkSuperusers: needs spec.groups.superuser: without superuser groups no login changes is_superuser, so whoever holds a superuser's username at the identity provider would keep that account's full rights for good; list the groups whose members are superusers"}},
 
 		// spec.logout, spec.sessionMaxAgeSeconds
 		{"logout string", with("spec.logout", "yes"), []string{"spec.logout: must be a mapping, got a string"}},

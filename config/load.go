@@ -212,6 +212,7 @@ func check(c *Config) (warnings, problems []string) {
 
 	checkSync(c, problem)
 	checkLogout(c, problem)
+	warnings = append(warnings, checkTakeover(c, problem)...)
 
 	switch p.Type {
 	case Keycloak:

@@ -98,7 +98,7 @@ func Settings(cfg *config.Config) string {
 		m.add("SOCIAL_AUTH_MAX_SESSION_LENGTH", s.SessionMaxAgeSeconds)
 	}
 	m.add("SOCIAL_AUTH_BACKEND_ATTRS", newMap().add(b.name, []any{p.ButtonLabel, nil}))
-	m.add("SOCIAL_AUTH_PIPELINE", Pipeline)
+	m.add("SOCIAL_AUTH_PIPELINE", pipelineFor(&s))
 
 	g := s.Groups
 	mappings := make([]any, 0, len(g.NetBoxGroups))
@@ -109,13 +109,14 @@ func Settings(cfg *config.Config) string {
 		add("client_secret_file", secretDir+"/"+secretFileName).
 		add("user_id_claim", p.UserIDClaim)
 	addGroupSources(sso, g.Sources())
-	m.add("SOCIAL_AUTH_NETBOX_SSO", sso.
-		add("group_match", g.Match).
+	sso.add("group_match", g.Match).
 		add("superuser_groups", nonNil(g.Superuser)).
 		add("staff_groups", nonNil(g.Staff)).
 		add("allowed_groups", nonNil(g.Allowed)).
 		add("netbox_groups", mappings).
-		add("prune_groups", *g.Prune))
+		add("prune_groups", *g.Prune)
+	addTakeover(sso, &s)
+	m.add("SOCIAL_AUTH_NETBOX_SSO", sso)
 
 	if s.Sync != nil {
 		m.add("SOCIAL_AUTH_NETBOX_SSO_SYNC", syncSettings(cfg))

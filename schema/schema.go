@@ -120,15 +120,49 @@ func FieldPath(segments []string) string {
 }
 
 // secretKeys are the schema's own keys that name a secret. Any other key with "secret" in it is cut after that
-// word in messages: a mistyped line ("clientSecretX: ...", "clientSecret s3cr3t: 1" without its colon) can carry the
-// secret inside the key.
-var secretKeys = map[string]bool{"clientSecret": true, "clientSecretRef": true}
+// word in messages, unless it is a typo of one of them (at most two letters off, which cannot hide a secret): a
+// mistyped line ("clientSecretS3CR3T: ...", "clientSecret s3cr3t: 1" without its colon) can carry the secret inside
+// the key.
+var secretKeys = []string{"clientSecret", "clientSecretRef"}
+
+func mayHoldSecret(key string) bool {
+	if !strings.Contains(strings.ToLower(key), "secret") {
+		return false
+	}
+	for _, k := range secretKeys {
+		if editDistance(key, k) <= 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// editDistance is the Levenshtein distance of a and b in bytes.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
 
 // segment writes a key as it is when it reads unambiguously in a path (letters, digits, '_', '-', '.', '/'), and
 // quoted otherwise, shortened when long, so that a key such as ": " or a pasted paragraph cannot garble a message.
 // A key that may hold a secret is cut (secretKeys).
 func segment(s string) string {
-	if i := strings.Index(strings.ToLower(s), "secret"); i >= 0 && !secretKeys[s] {
+	if mayHoldSecret(s) {
+		i := strings.Index(strings.ToLower(s), "secret")
 		if cut := s[:i+len("secret")]; isPlain(cut) {
 			return cut + "…"
 		} else {

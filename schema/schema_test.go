@@ -25,6 +25,10 @@ func TestFieldPath(t *testing.T) {
 		{[]string{"spec", "provider", "clientSecretJ {S3CR3T03CRXYZ"}, "spec.provider.clientSecret…"},
 		{[]string{"spec", "provider", "clientSecretS3CR3T03CRXYZ"}, "spec.provider.clientSecret…"},
 		{[]string{"spec", "provider", "client secret: S3CR3T"}, `spec.provider."client secret…"`},
+		// a typo of the schema's own key cannot hide a secret, and is shown whole
+		{[]string{"spec", "provider", "clientSecretRefs"}, "spec.provider.clientSecretRefs"},
+		{[]string{"spec", "provider", "clientsecret"}, "spec.provider.clientsecret"},
+		{[]string{"spec", "provider", "clientSecretABC"}, "spec.provider.clientSecret…"},
 	} {
 		if got := FieldPath(c.segments); got != c.want {
 			t.Errorf("FieldPath(%q) = %s, want %s", c.segments, got, c.want)

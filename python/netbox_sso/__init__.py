@@ -22,6 +22,9 @@ login from the Django setting ``SOCIAL_AUTH_NETBOX_SSO``, a dict:
     allowed_groups      when non-empty, only members may log in
     netbox_groups       [{"from": idp group, "to": [NetBox group names]}]
     prune_groups        remove mapped NetBox groups no longer granted
+    link_local_accounts a first login links to the existing NetBox account of
+                        the same username (pipeline.link_local_account)
+    link_superusers     ... also when that account is a superuser
 
 Every key is optional. A missing or malformed value falls back to a default
 that grants nothing, except ``allowed_groups`` and ``group_sources``: a value
@@ -127,6 +130,9 @@ class Config:
     allowed_groups_invalid: bool = False
     netbox_groups: tuple[GroupMapping, ...] = field(default_factory=tuple)
     prune_groups: bool = False
+    # spec.takeover: a first SSO login may take over the account of the same username (off unless true).
+    link_local_accounts: bool = False
+    link_superusers: bool = False
 
 
 def load_config(backend) -> Config:
@@ -171,6 +177,8 @@ def parse_config(raw) -> Config:
         allowed_groups_invalid=not allowed_ok,
         netbox_groups=_mappings(raw.get("netbox_groups")),
         prune_groups=_flag(raw, "prune_groups"),
+        link_local_accounts=_flag(raw, "link_local_accounts"),
+        link_superusers=_flag(raw, "link_superusers"),
     )
 
 

@@ -5,11 +5,15 @@ Listed in SOCIAL_AUTH_PIPELINE as ``netbox.netbox_sso.pipeline.<step>``:
 * ``refuse_unlisted`` after ``social_uid`` and before ``social_user``: with
   ``allowed_groups`` set, users in none of them are refused before any account
   exists.
+* ``link_local_account`` after ``social_user`` and before ``get_username``,
+  only with ``link_local_accounts`` (spec.takeover.linkLocalAccounts): the
+  first login of an identity takes over the NetBox account of exactly its
+  username, made before SSO, when that account is safe to hand over.
 * ``check_account`` after ``create_user`` and before ``associate_user``: the
   account in the pipeline must be the one found through the identity
-  (``social_user``) or created for it (``create_user``), and an account found
-  through the identity must belong to the same subject (``sub``) as when it
-  was first used.
+  (``social_user``), created for it (``create_user``) or chosen for it by
+  ``link_local_account``, and an account found through the identity must
+  belong to the same subject (``sub``) as when it was first used.
 * ``sync_roles`` last: superuser/staff flags and mapped NetBox groups, computed
   from the token at every login.
 
@@ -29,9 +33,10 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from social_core.utils import user_is_active
 
 from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible, printable
-from .refusals import ACCOUNT, DENIED, GROUPS, Refusal
+from .refusals import ACCOUNT, DENIED, GROUPS, INACTIVE, Refusal
 
 __all__ = (
     "GroupsUnknown",
@@ -40,6 +45,7 @@ __all__ = (
     "claimed_groups",
     "claimed_keys",
     "group_key",
+    "link_local_account",
     "refuse_unlisted",
     "sync_roles",
 )
@@ -290,6 +296,165 @@ def refuse_unlisted(backend, details=None, response=None, *args, **kwargs):
     )
 
 
+# Pipeline argument under which link_local_account hands its choice to check_account.
+LINK_KEY = "netbox_sso_local_link"
+
+
+class LocalLink:
+    """The pre-existing account that ``link_local_account`` chose for this login (held as the user object itself)."""
+
+    __slots__ = ("user",)
+
+    def __init__(self, user):
+        self.user = user
+
+
+def link_local_account(backend, uid=None, user=None, social=None, details=None, response=None, *args, **kwargs):
+    """Take over the NetBox account of the same username at an identity's first login (spec.takeover).
+
+    Runs after ``social_user``; does nothing unless ``link_local_accounts`` is
+    true and this identity has no link yet (``social`` and ``user`` are None).
+    The username is the one social-core's ``get_username`` would start from:
+    the e-mail address with SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL, else
+    ``details["username"]`` (the ``preferred_username`` claim, or the OIDC
+    backend's USERNAME_KEY claim). Accounts are looked up ignoring case (NetBox
+    refuses usernames that differ only in case, ``users.User.clean``) and
+    compared exactly (PostgreSQL compares case-sensitively, as Django's
+    authentication does). Outcomes:
+
+    * no account of that name, even ignoring case: None, so the login goes on
+      as without linking (``create_user`` makes a new account);
+    * an account of exactly that name that is active, has no social-auth link
+      of any provider, is not a superuser (unless ``link_superusers``), and, if
+      the username is an e-mail address, whose token says ``email_verified:
+      true`` (the JSON boolean): returns ``{"user": account, "is_new": False,
+      LINK_KEY: LocalLink(account)}``; ``associate_user`` then links the
+      identity to it and ``load_extra_data`` stores the subject (``sub``).
+      One INFO log line names the identity and the account;
+    * any other account of that name (only the case differs, already linked to
+      another identity, a superuser, disabled, an unverified address): a
+      Refusal (the login page; one log line with cause and fix). The login
+      never makes a second account beside one it was asked to take over.
+    """
+    if social is not None or user is not None:
+        return None
+    cfg = load_config(backend)
+    if not cfg.link_local_accounts:
+        return None
+    make_visible()
+    name, from_email = _link_name(backend, details, response)
+    model = backend.strategy.storage.user.user_model()
+    if not name or not name.isprintable() or len(name) > (_max_length(model, model.USERNAME_FIELD) or len(name)):
+        return None  # no account can have this name (NetBox usernames are printable, at most 150 characters)
+    found = list(model._default_manager.filter(**{f"{model.USERNAME_FIELD}__iexact": name})[:5])
+    account = next((candidate for candidate in found if candidate.get_username() == name), None)
+    who = f"{getattr(backend, 'name', '?')} login of {_who(backend, details, response, uid)}"
+    shown = printable(name)
+    if account is None:
+        if not found:
+            return None
+        others = ", ".join(printable(candidate.get_username()) for candidate in found)
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"{who}: not linked: the NetBox account {others} differs from the identity provider's username {shown} "
+            "only in case; netbox-sso links exactly the same username, and makes no second account beside it "
+            "(spec.takeover.linkLocalAccounts). If the account is this person's, rename it to exactly "
+            f"{shown} (NetBox: Admin > Users > Edit); the next login links it",
+        )
+    if from_email and _claim(backend, response, "email_verified") is not True:
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"{who}: not linked to the NetBox account {shown}: the username is an e-mail address ({from_email}) "
+            f"and the token's email_verified is {_describe_claim(_claim(backend, response, 'email_verified'))}, not "
+            "true: an unverified address may be anyone's. Have the identity provider verify the address (Keycloak: "
+            "the user's Email verified), or link the account by hand (docs/takeover.md)",
+        )
+    links = list(_social_links(backend, account))
+    if links:
+        provider, other = links[0]
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"{who}: not linked: the NetBox account {shown} is linked to another identity already ({provider} user "
+            f"id {printable(str(other))}), and netbox-sso never moves an account to another identity. If it is the "
+            "same person (re-created at the identity provider), remove the old link with NetBox's nbshell: "
+            "from social_django.models import UserSocialAuth; "
+            f"UserSocialAuth.objects.filter(user__username={name!r}).delete(); the next login links the account",
+        )
+    if account.is_superuser and not cfg.link_superusers:
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"{who}: not linked: the NetBox account {shown} is a superuser and spec.takeover.linkSuperusers is not "
+            "true; whoever holds that username at the identity provider would get the account's full rights. Set "
+            "spec.takeover.linkSuperusers: true if the identity provider's usernames can be trusted with it, or "
+            "link the account by hand (docs/takeover.md)",
+        )
+    if not user_is_active(account):
+        raise Refusal(
+            backend,
+            INACTIVE,
+            f"{who}: not linked: the NetBox account {shown} is disabled, and no second account is made for it; "
+            "activate it (NetBox: Admin > Users > Edit > Active) if this person may use NetBox",
+        )
+    logger.info(
+        "netbox-sso: %s: linked the identity (user id %s) to the existing NetBox account %s (id %s), as "
+        "spec.takeover.linkLocalAccounts allows; its rights come from the identity provider from this login on",
+        who,
+        printable(str(uid)),
+        shown,
+        account.pk,
+    )
+    return {"user": account, "is_new": False, LINK_KEY: LocalLink(account)}
+
+
+def _link_name(backend, details, response) -> tuple[str | None, str]:
+    """The username this login would be stored under, and why it is an e-mail address ("" when it is not)."""
+    details = details if isinstance(details, dict) else {}
+    email = details.get("email")
+    if backend.setting("USERNAME_IS_FULL_EMAIL", False) and isinstance(email, str) and email:
+        return email, "SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL takes usernames from the email claim"
+    name = details.get("username")
+    if not isinstance(name, str) or not name:
+        return None, ""
+    token_email = _claim(backend, response, "email")
+    # This also covers SOCIAL_AUTH_OIDC_USERNAME_KEY: email and Keycloak's "Email as username".
+    if isinstance(token_email, str) and token_email.casefold() == name.casefold():
+        return name, "it is the token's email claim"
+    return name, ""
+
+
+def _claim(backend, response, name: str):
+    """A claim as the backend reads it (response, else the validated ID token)."""
+    read = getattr(backend, "_claim", None)
+    if callable(read):
+        return read(response, name)
+    return response.get(name) if isinstance(response, dict) else None
+
+
+def _describe_claim(value) -> str:
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{_shape(value)} {printable(repr(value))[:40]}"
+
+
+def _social_links(backend, account):
+    """(provider, uid) of every social-auth link the account has, of any backend."""
+    storage = backend.strategy.storage.user
+    return ((link.provider, link.uid) for link in storage.get_social_auth_for_user(account))
+
+
+def _max_length(model, name: str) -> int | None:
+    try:
+        return model._meta.get_field(name).max_length
+    except FieldDoesNotExist:
+        return None
+
+
 def _token_subject(backend, response):
     value = response.get("sub") if isinstance(response, dict) else None
     if not (isinstance(value, str) and value):
@@ -310,8 +475,13 @@ def check_account(backend, uid=None, user=None, social=None, is_new=False, respo
       backends). A different or missing ``sub`` means that the user id claim
       (e.g. a username) now names another person: refused. A link without a
       stored subject (made before netbox-sso kept it) is bound at this login.
+    * The one exception to the first rule: the account ``link_local_account``
+      chose in this same run (its ``LocalLink`` marker holds that very user
+      object, which no request data or saved pipeline can produce).
     """
-    if user is not None and social is None and not is_new:
+    link = kwargs.get(LINK_KEY)
+    linked_here = isinstance(link, LocalLink) and user is not None and link.user is user
+    if user is not None and social is None and not is_new and not linked_here:
         raise Refusal(
             backend,
             ACCOUNT,

@@ -1,0 +1,422 @@
+"""Taking over NetBox accounts made before SSO (spec.takeover, issue 10 point 5), through the real views.
+
+With ``spec.takeover.linkLocalAccounts`` the first login of an identity is
+linked to the NetBox account of exactly its username, when that account is
+safe to hand over; every other account of that name refuses the login. Off
+(the default), the login gets an account of its own beside the local one.
+The settings come from the binary (``sso_config`` renders the spec fields).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from social_django.models import UserSocialAuth
+from social_django.utils import load_backend, load_strategy
+
+from netbox.netbox_sso import SUBJECT_KEY, parse_config  # the name NetBox imports the module by
+from netbox.netbox_sso.pipeline import LINK_KEY, LocalLink, check_account
+from netbox.netbox_sso.refusals import Refusal
+
+from .conftest import keycloak_claims
+from .pages import assert_refused
+from .test_hardening import links_of, session_user, sso_login
+
+pytestmark = pytest.mark.django_db
+
+BACKENDS = ["keycloak", "oidc"]
+LINK_STEP = "netbox.netbox_sso.pipeline.link_local_account"
+LINK = {"linkLocalAccounts": True}
+
+
+def uid_of(backend, username):
+    """The user id each backend stores with the tests' base configs: preferred_username (keycloak), sub (oidc)."""
+    return username if backend == "keycloak" else f"sub-{username}"
+
+
+def local(username, superuser=False, active=True, groups=()):
+    """An account made in NetBox by hand (NetBox's user form or nbshell), with a password and no SSO link."""
+    User = get_user_model()
+    make = User.objects.create_superuser if superuser else User.objects.create_user
+    user = make(username=username, email=f"{username}@local.example", password="local-Passw0rd")
+    if not active:
+        user.is_active = False
+        user.save()
+    for name in groups:
+        user.groups.add(user.groups.model.objects.get_or_create(name=name)[0])
+    return user
+
+
+def module_lines(sso_log, level=None):
+    return [
+        r.getMessage()
+        for r in sso_log.records
+        if r.name == "netbox.netbox_sso" and (level is None or r.levelno == level)
+    ]
+
+
+def refused_lines(sso_log):
+    return [line for line in module_lines(sso_log) if "refusing login" in line]
+
+
+def usernames():
+    return sorted(get_user_model().objects.values_list("username", flat=True))
+
+
+# --- the settings the binary writes -------------------------------------------------------------
+
+
+def test_the_link_step_runs_after_social_user_and_before_any_account_is_made(sso_config):
+    written = sso_config(takeover=LINK)
+    steps = list(settings.SOCIAL_AUTH_PIPELINE)
+    link = steps.index(LINK_STEP)
+    assert steps[link - 1] == "social_core.pipeline.social_auth.social_user"
+    assert link < steps.index("social_core.pipeline.user.get_username")
+    assert link < steps.index("social_core.pipeline.user.create_user")
+    assert link < steps.index("netbox.netbox_sso.pipeline.check_account")
+    assert steps.count(LINK_STEP) == 1
+    assert written["link_local_accounts"] is True and written["link_superusers"] is False
+
+
+def test_off_by_default_the_step_is_not_even_in_the_pipeline(sso):
+    assert LINK_STEP not in settings.SOCIAL_AUTH_PIPELINE
+    assert "link_local_accounts" not in sso and parse_config(dict(sso)).link_local_accounts is False
+
+
+def test_the_step_links_nothing_when_the_setting_is_off(client, idp, sso, settings):
+    """A pipeline that lists the step (by hand, or left over) without link_local_accounts: true links nothing."""
+    steps = list(settings.SOCIAL_AUTH_PIPELINE)
+    steps.insert(steps.index("social_core.pipeline.social_auth.social_user") + 1, LINK_STEP)
+    settings.SOCIAL_AUTH_PIPELINE = steps
+    alice = local("alice")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("alice"), logout=True)
+    assert result.user is not None and result.user.pk != alice.pk and links_of(alice) == []
+
+
+@pytest.mark.parametrize("value", ["true", 1, "yes", ["true"]])
+def test_a_flag_that_is_not_the_boolean_true_is_off(value):
+    cfg = parse_config({"link_local_accounts": value, "link_superusers": value})
+    assert (cfg.link_local_accounts, cfg.link_superusers) == (False, False)
+
+
+# --- linking ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_first_login_takes_over_the_local_account_of_the_same_username(client, idp, sso_config, sso_log, backend):
+    sso_config(takeover=LINK, groups={"netboxGroups": [{"from": "ops", "to": ["Ops"]}], "prune": True})
+    alice = local("alice", groups=["Ops", "Legacy"])
+
+    result = sso_login(client, idp, backend, keycloak_claims("alice", groups=["/ops"]), logout=True)
+
+    assert result.response.status_code == 302 and result.response["Location"] == "/"
+    assert result.user.pk == alice.pk  # the browser is in the account made by hand, no second one
+    assert usernames() == ["alice"]
+    assert links_of(alice) == [(backend, uid_of(backend, "alice"))]
+    link = UserSocialAuth.objects.get(user=alice)
+    assert link.extra_data[SUBJECT_KEY] == "sub-alice"  # bound to the subject at this first login (point 4)
+    lines = [line for line in module_lines(sso_log, logging.INFO) if "linked the identity" in line]
+    assert len(lines) == 1
+    assert f"user id {uid_of(backend, 'alice')}" in lines[0] and f"NetBox account alice (id {alice.pk})" in lines[0]
+    assert refused_lines(sso_log) == []
+    # the account keeps what netbox-sso does not manage (its password, unmapped groups) ...
+    alice.refresh_from_db()
+    assert alice.check_password("local-Passw0rd")
+    assert sorted(alice.groups.values_list("name", flat=True)) == ["Legacy", "Ops"]
+
+    # ... and from now on it is an SSO account like any other: found through its link, rights from the token
+    again = sso_login(client, idp, backend, keycloak_claims("alice", groups=[]), logout=True)
+    assert again.user.pk == alice.pk
+    assert sorted(alice.groups.values_list("name", flat=True)) == ["Legacy"]  # pruned: no longer in /ops
+    assert len([line for line in module_lines(sso_log) if "linked the identity" in line]) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_off_the_user_gets_a_second_account_beside_the_local_one(client, idp, sso, sso_log, backend):
+    """The documented default: linking is opt-in."""
+    alice = local("alice")
+
+    result = sso_login(client, idp, backend, keycloak_claims("alice"), logout=True)
+
+    assert result.user is not None and result.user.pk != alice.pk
+    assert result.user.username.startswith("alice") and result.user.username != "alice"
+    assert links_of(alice) == []
+    assert links_of(result.user) == [(backend, uid_of(backend, "alice"))]
+    assert get_user_model().objects.count() == 2
+    assert not [line for line in module_lines(sso_log) if "linked the identity" in line]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_linked_account_keeps_its_subject_binding(client, idp, sso_config, backend):
+    """After the takeover, another person under the same username is refused as for any SSO account."""
+    sso_config(takeover=LINK)
+    alice = local("alice")
+    sso_login(client, idp, backend, keycloak_claims("alice"), logout=True)
+
+    # keycloak: the same user id (the username) with another subject, which check_account refuses; oidc: the user
+    # id is sub, so a new identity whose username names an account linked to another one, which the link step refuses
+    other = sso_login(client, idp, backend, keycloak_claims("alice", sub="sub-someone-else"), logout=True)
+    assert_refused(client, other, "account")
+    assert usernames() == ["alice"]
+    assert links_of(alice) == [(backend, uid_of(backend, "alice"))]
+
+
+# --- what is never linked ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_superuser_is_not_linked_without_the_flag(client, idp, sso_config, sso_log, backend):
+    sso_config(takeover=LINK, groups={"superuser": ["administrator"]})
+    admin = local("admin", superuser=True)
+
+    result = sso_login(client, idp, backend, keycloak_claims("admin", groups=["/administrator"]), logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(admin) == [] and usernames() == ["admin"]  # neither linked nor a second account
+    (line,) = refused_lines(sso_log)
+    assert "superuser" in line and "spec.takeover.linkSuperusers" in line and "admin" in line
+    admin.refresh_from_db()
+    assert admin.is_superuser
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_superuser_is_linked_with_the_flag_and_keeps_the_rights_the_idp_gives(client, idp, sso_config, backend):
+    sso_config(takeover={**LINK, "linkSuperusers": True}, groups={"superuser": ["administrator"]})
+    admin = local("admin", superuser=True)
+    root = local("root", superuser=True)
+
+    kept = sso_login(client, idp, backend, keycloak_claims("admin", groups=["/administrator"]), logout=True)
+    demoted = sso_login(client, idp, backend, keycloak_claims("root", groups=["/other"]), logout=True)
+
+    assert kept.user.pk == admin.pk and demoted.user.pk == root.pk
+    assert links_of(admin) == [(backend, uid_of(backend, "admin"))]
+    assert links_of(root) == [(backend, uid_of(backend, "root"))]
+    admin.refresh_from_db()
+    root.refresh_from_db()
+    assert admin.is_superuser
+    assert not root.is_superuser  # at the same login: the IdP does not make root a superuser
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("elsewhere", ["same-backend", "other-backend"])
+def test_an_account_linked_to_another_identity_is_never_re_pointed(
+    client, idp, sso_config, sso_log, backend, elsewhere
+):
+    sso_config(takeover=LINK)
+    bob = local("bob")
+    provider = backend if elsewhere == "same-backend" else ({"keycloak": "oidc", "oidc": "keycloak"}[backend])
+    UserSocialAuth.objects.create(user=bob, provider=provider, uid="the-first-bob", extra_data={})
+
+    result = sso_login(client, idp, backend, keycloak_claims("bob"), logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(bob) == [(provider, "the-first-bob")]
+    assert usernames() == ["bob"]
+    (line,) = refused_lines(sso_log)
+    assert "linked to another identity" in line and "the-first-bob" in line and "UserSocialAuth" in line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_inactive_account_is_refused_with_the_inactive_page_and_not_linked(
+    client, idp, sso_config, sso_log, backend
+):
+    sso_config(takeover=LINK)
+    carol = local("carol", active=False)
+
+    result = sso_login(client, idp, backend, keycloak_claims("carol"), logout=True)
+
+    assert_refused(client, result, "inactive")
+    assert links_of(carol) == [] and usernames() == ["carol"]  # no active second account around the disabled one
+    (line,) = refused_lines(sso_log)
+    assert "disabled" in line and "carol" in line
+
+
+# --- e-mail addresses as usernames ----------------------------------------------------------------
+
+
+def email_user(name="dave@corp.example", **extra):
+    """Claims of a realm with "Email as username": preferred_username is the address."""
+    return keycloak_claims(name, email=name, **extra)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("verified", [None, False, "true", 1], ids=["missing", "false", "string-true", "one"])
+def test_an_email_username_is_not_linked_unless_verified(client, idp, sso_config, sso_log, backend, verified):
+    sso_config(takeover=LINK)
+    dave = local("dave@corp.example")
+    claims = email_user()
+    if verified is not None:
+        claims["email_verified"] = verified
+
+    result = sso_login(client, idp, backend, claims, logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(dave) == [] and usernames() == ["dave@corp.example"]
+    (line,) = refused_lines(sso_log)
+    assert "email_verified" in line and "e-mail address" in line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_verified_email_username_is_linked(client, idp, sso_config, backend):
+    sso_config(takeover=LINK)
+    dave = local("dave@corp.example")
+    result = sso_login(client, idp, backend, email_user(email_verified=True), logout=True)
+    assert result.user.pk == dave.pk
+    assert links_of(dave) == [(backend, uid_of(backend, "dave@corp.example"))]
+
+
+@pytest.mark.parametrize("verified", [False, True])
+def test_usernames_taken_from_the_email_claim_need_it_verified(client, idp, sso_config, settings, verified):
+    """SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL, a hand-wired setting netbox-sso keeps in effect."""
+    sso_config(takeover=LINK)
+    settings.SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
+    erin = local("erin@corp.example")
+    claims = keycloak_claims("erin", email="erin@corp.example", email_verified=verified)
+
+    result = sso_login(client, idp, "keycloak", claims, logout=True)
+
+    if verified:
+        assert result.user.pk == erin.pk
+    else:
+        assert_refused(client, result, "account")
+        assert links_of(erin) == [] and usernames() == ["erin@corp.example"]
+
+
+def test_an_oidc_username_key_of_email_needs_it_verified(client, idp, sso_config, settings):
+    sso_config(takeover=LINK)
+    settings.SOCIAL_AUTH_OIDC_USERNAME_KEY = "email"
+    frank = local("frank@corp.example")
+    claims = keycloak_claims("frank", email="frank@corp.example", email_verified=False)
+
+    result = sso_login(client, idp, "oidc", claims, logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(frank) == []
+
+
+# --- case -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("netbox_name, idp_name", [("Alice", "alice"), ("alice", "Alice")])
+def test_a_username_that_differs_only_in_case_is_refused_not_linked_nor_doubled(
+    client, idp, sso_config, sso_log, backend, netbox_name, idp_name
+):
+    """NetBox refuses usernames that differ only in case (users.User.clean); Keycloak lowercases its usernames."""
+    sso_config(takeover=LINK)
+    account = local(netbox_name)
+
+    result = sso_login(client, idp, backend, keycloak_claims(idp_name), logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(account) == [] and usernames() == [netbox_name]
+    (line,) = refused_lines(sso_log)
+    assert "only in case" in line and f"rename it to exactly {idp_name}" in line
+
+    # the fix the line names: rename the account, and the next login links it
+    account.username = idp_name
+    account.save()
+    again = sso_login(client, idp, backend, keycloak_claims(idp_name), logout=True)
+    assert again.user.pk == account.pk
+
+
+def test_the_exact_name_wins_over_a_case_variant(client, idp, sso_config):
+    """Accounts made in nbshell can differ only in case; the one of exactly the IdP's username is linked."""
+    sso_config(takeover=LINK)
+    local("Gina")
+    gina = local("gina")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("gina"), logout=True)
+    assert result.user.pk == gina.pk and links_of(gina) == [("keycloak", "gina")]
+
+
+def test_no_local_account_of_that_name_is_an_ordinary_first_login(client, idp, sso_config, sso_log):
+    sso_config(takeover=LINK)
+    local("someone-else")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("hank"), logout=True)
+    assert result.user.username == "hank" and links_of(result.user) == [("keycloak", "hank")]
+    assert not [line for line in module_lines(sso_log) if "linked the identity" in line]
+
+
+# --- composition with the other account checks ----------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_logged_in_browser_never_links_its_own_account(client, idp, sso_config, sso_log, backend):
+    """Hardening point 1 still holds: SSO as eve in admin's browser links eve's own local account, not admin's."""
+    sso_config(takeover={**LINK, "linkSuperusers": True}, groups={"superuser": ["administrator"]})
+    admin = local("admin", superuser=True)
+    eve = local("eve")
+    assert client.login(username="admin", password="local-Passw0rd")
+
+    result = sso_login(client, idp, backend, keycloak_claims("eve", groups=["/administrator"]))
+
+    assert result.user.pk == eve.pk and session_user(client) == eve
+    assert links_of(admin) == []
+    assert links_of(eve) == [(backend, uid_of(backend, "eve"))]
+    admin.refresh_from_db()
+    assert admin.is_superuser
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_passed_in_account_is_still_refused_with_linking_on(client, idp, sso_config, backend):
+    """An account that reaches the pipeline any other way than through link_local_account: check_account stops it,
+    even when its username is the identity's."""
+    sso_config(takeover={**LINK, "linkSuperusers": True}, groups={"superuser": ["administrator"]})
+    eve = local("eve")
+    strategy = load_strategy()
+    auth = load_backend(strategy, backend, redirect_uri="/oauth/complete/")
+    with pytest.raises(Refusal) as info:
+        strategy.authenticate(auth, response=keycloak_claims("eve"), user=eve)
+    assert info.value.kind == "account"
+    assert not UserSocialAuth.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        pytest.param(lambda user, other: user.pk, id="the-pk"),
+        pytest.param(lambda user, other: {"user": user.pk}, id="a-mapping"),
+        pytest.param(lambda user, other: LocalLink(other), id="another-users-link"),
+    ],
+)
+def test_check_account_accepts_only_the_link_steps_own_choice(sso_config, marker):
+    sso_config(takeover=LINK)
+    eve, other = local("eve"), local("other")
+    auth = load_backend(load_strategy(), "keycloak", redirect_uri="/oauth/complete/")
+    with pytest.raises(Refusal):
+        check_account(auth, uid="eve", user=eve, social=None, is_new=False, **{LINK_KEY: marker(eve, other)})
+    assert check_account(auth, uid="eve", user=eve, social=None, is_new=False, **{LINK_KEY: LocalLink(eve)}) is None
+
+
+def test_allowed_groups_still_refuse_before_anything_is_linked(client, idp, sso_config):
+    sso_config(takeover=LINK, groups={"allowed": ["netbox-users"]})
+    ivan = local("ivan")
+    result = sso_login(client, idp, "keycloak", keycloak_claims("ivan", groups=["/contractors"]), logout=True)
+    assert_refused(client, result, "denied")
+    assert links_of(ivan) == []
+
+
+# --- docs/takeover.md "By hand" -------------------------------------------------------------------
+
+
+def test_the_documented_nbshell_commands_link_an_account_and_list_the_rest(client, idp, sso, capsys):
+    """The Python the doc hands to nbshell --command, run as written in nbshell's namespace (models under their app
+    names); only the placeholder for alice's sub is filled in. Linking stays off."""
+    doc = (Path(__file__).parents[2] / "docs" / "takeover.md").read_text(encoding="utf-8")
+    link_code, list_code = re.findall(r"nbshell --command '\n(.*?)\n'\n", doc, re.S)
+    nbshell = {"users": SimpleNamespace(User=get_user_model())}
+    alice, bob = local("alice"), local("bob")
+
+    exec(link_code.replace("<the sub of alice>", "sub-alice"), dict(nbshell))  # noqa: S102 - the documented code
+    result = sso_login(client, idp, "oidc", keycloak_claims("alice"), logout=True)
+    assert result.user.pk == alice.pk and links_of(alice) == [("oidc", "sub-alice")]
+
+    capsys.readouterr()
+    exec(list_code, dict(nbshell))  # noqa: S102 - the documented code
+    assert capsys.readouterr().out.splitlines() == [str([bob.username]), str([alice.username])]
