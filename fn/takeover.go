@@ -175,7 +175,7 @@ func handWired(cmIndex int, cm *yaml.RNode, workloads []*Workload, headerAuthKep
 				where, key, strings.Join(left, ", "), values)))
 		}
 		if p, _ := settings.Pipe(yaml.Get("SOCIAL_AUTH_PIPELINE")); p != nil && strings.Contains(mustString(p), "associate_by_email") {
-			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address (associate_by_email); netbox-sso's pipeline does not, because an identity provider may pass on an unverified address: an existing account that has never logged in through single sign-on gets a second account instead",
+			others = append(others, about(cmIndex, field, fmt.Sprintf("%s key %s: the hand-wired SOCIAL_AUTH_PIPELINE links a login to an existing account with the same e-mail address (associate_by_email); netbox-sso's pipeline does not, because an identity provider may pass on an unverified address: an existing account that has never logged in through single sign-on gets a second account instead, unless spec.takeover.linkLocalAccounts links it by username (docs/takeover.md)",
 				where, key)))
 		}
 	}

@@ -505,6 +505,7 @@ def check_account(backend, uid=None, user=None, social=None, is_new=False, respo
         f"subject {stored}, but this token's subject (sub) is {subject or 'missing'}: the user id {uid!r} now names "
         "another account at the identity provider (renamed, or deleted and re-created). If it is the same person, "
         f"remove the old link so that the next login binds the new subject: in NetBox's nbshell, "
+        "from social_django.models import UserSocialAuth; "
         f"UserSocialAuth.objects.filter(provider={backend.name!r}, uid={uid!r}).delete()",
     )
 

@@ -445,6 +445,8 @@ def test_a_reused_username_does_not_open_the_old_account(client, idp, sso, sso_l
     assert_refused(client, result, "account")
     (line,) = [r.getMessage() for r in sso_log.records if r.name == "netbox.netbox_sso" and "bound to" in r.getMessage()]
     assert "sub-alice" in line and "sub-someone-else" in line and "nbshell" in line
+    # the command it gives runs as written in nbshell, which does not import social-auth's models
+    assert "from social_django.models import UserSocialAuth; UserSocialAuth.objects.filter(" in line
     alice.refresh_from_db()
     assert alice.is_superuser  # nothing of the account was touched
     # the real alice still gets in
