@@ -30,9 +30,10 @@ func (f Finding) String() string { return f.Message }
 // about makes a finding on document i, field field (may be ""); msg is the whole message.
 func about(i int, field, msg string) Finding { return Finding{Message: msg, Document: i, Field: field} }
 
-// configField matches the config path a message starts with: "spec.provider.issuerURL: ..." or
-// "spec.netboxURL is not set, ...".
-var configField = regexp.MustCompile(`^(spec(?:\.[A-Za-z]+(?:\[\d+\])?)+)[: ]`)
+// configField matches the config path a message starts with: "spec.provider.issuerURL: ...",
+// "spec.netboxURL is not set, ...", or "spec: ..." for the spec as a whole (several fields together, such as the
+// instance choice).
+var configField = regexp.MustCompile(`^(?:(spec(?:\.[A-Za-z]+(?:\[\d+\])?)+)[: ]|(spec):)`)
 
 // onConfig makes a finding about the config from a message that starts with the config path it is about (as
 // every message of config.Loaded.Warnings and of the public-URL check does). A message that names no path is a
@@ -40,7 +41,7 @@ var configField = regexp.MustCompile(`^(spec(?:\.[A-Za-z]+(?:\[\d+\])?)+)[: ]`)
 func onConfig(msg string) Finding {
 	f := Finding{Message: msg, Document: NoDocument}
 	if m := configField.FindStringSubmatch(msg); m != nil {
-		f.Field = m[1]
+		f.Field = m[1] + m[2] // one of them is empty
 	}
 	return f
 }

@@ -167,9 +167,7 @@ func explainSummary(rel *Release, objects *Objects, cfg *config.Config) *Summary
 			s.Mounts[name] = append(s.Mounts[name], fmt.Sprintf("volume %s at %s", m.name, m.path))
 		}
 	}
-	for _, obj := range objects.objects {
-		s.Added = append(s.Added, obj.GetKind()+" "+manifest.QualifiedName(obj))
-	}
+	s.Added = objects.Added()
 	if objects.syncJob != nil {
 		s.Sync = syncSummary(objects.syncJob, cfg.Spec.Sync)
 	}

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -36,9 +37,28 @@ func Results(o *Outcome, items []*yaml.RNode, cfg *config.Config, functionConfig
 	return append(out, summaryResult(o, cfg))
 }
 
-// ErrorResult is the error of a failed KRM call as a result: on the object the message starts with
-// ("document 3 (Deployment netbox/netbox): ..."), or on the config field it starts with ("spec.release: ...").
-func ErrorResult(err error, items []*yaml.RNode, cfg *config.Config, functionConfig *yaml.RNode) *framework.Result {
+// ErrorResults are the error of a failed KRM call as results: one on the object the message starts with
+// ("document 3 (Deployment netbox/netbox): ..."), or on the config field it starts with ("spec.release: ...");
+// for a config that cannot be used (a *config.Error), one per problem, on its field. A problem of the
+// functionConfig points at that object and its file; a problem of a config file named by path (--config,
+// -- config=PATH), or one that names no field, keeps "config <source>: " in the message, as no object of the
+// list says which config it is about.
+func ErrorResults(err error, items []*yaml.RNode, cfg *config.Config, functionConfig *yaml.RNode) framework.Results {
+	var cfgErr *config.Error
+	if errors.As(err, &cfgErr) {
+		out := make(framework.Results, 0, len(cfgErr.Problems))
+		if cfgErr.Source != functionConfigSource {
+			functionConfig = nil
+		}
+		for _, p := range cfgErr.Problems {
+			r := findingResult(onConfig(p), framework.Error, items, cfg, functionConfig)
+			if r.ResourceRef == nil { // nothing else says which config
+				r.Message = fmt.Sprintf("config %s: %s", cfgErr.Source, p)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
 	msg := err.Error()
 	f := onConfig(msg)
 	if m := documentPrefix.FindStringSubmatch(msg); m != nil {
@@ -46,8 +66,11 @@ func ErrorResult(err error, items []*yaml.RNode, cfg *config.Config, functionCon
 			f = about(i, "", msg)
 		}
 	}
-	return findingResult(f, framework.Error, items, cfg, functionConfig)
+	return framework.Results{findingResult(f, framework.Error, items, cfg, functionConfig)}
 }
+
+// functionConfigSource is config.Error's Source for a config read from the ResourceList's functionConfig.
+const functionConfigSource = "functionConfig"
 
 var documentPrefix = regexp.MustCompile(`^document (\d+)\b`)
 
@@ -65,6 +88,10 @@ func findingResult(f Finding, severity framework.Severity, items []*yaml.RNode, 
 			NameMeta: yaml.NameMeta{Name: cfg.Metadata.Name},
 		}
 		r.File = configFile(cfg, items, functionConfig)
+	} else if f.Document == NoDocument && f.Field != "" && functionConfig != nil && functionConfig.GetKind() == config.Kind {
+		// A config that failed its checks: no config.Config, but the functionConfig is the object.
+		r.ResourceRef = resourceRef(functionConfig)
+		r.File = fileOf(functionConfig)
 	}
 	if f.Field != "" {
 		r.Field = &framework.Field{Path: f.Field}

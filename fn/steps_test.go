@@ -341,3 +341,43 @@ func TestTransformHooksOnly(t *testing.T) {
 		})
 	}
 }
+
+// NetBox 4.5 removed the staff flag: a config with groups.staff gets a warning on that field when the web
+// Deployment's image is 4.5 or later, and none for older images, images whose tag names no version, or no
+// groups.staff.
+func TestStaffWarningByNetBoxVersion(t *testing.T) {
+	cases := []struct {
+		image string
+		staff string
+		warn  bool
+	}{
+		{"ghcr.io/netbox-community/netbox:v4.4.8", "[developer]", false},
+		{"ghcr.io/netbox-community/netbox:v4.5.0", "[developer]", true},
+		{"ghcr.io/netbox-community/netbox:v5.0.1", "[developer]", true},
+		{"ghcr.io/netbox-community/netbox:v3.7.0", "[developer]", false},
+		{"ghcr.io/netbox-community/netbox:latest", "[developer]", false},
+		{"ghcr.io/netbox-community/netbox:v4.6.8", "[]", false},
+	}
+	for _, c := range cases {
+		t.Run(c.image+" staff "+c.staff, func(t *testing.T) {
+			cfg, err := config.Parse([]byte("apiVersion: fn.netbox-sso.dev/v1alpha1\nkind: NetBoxSSO\nspec:\n  netboxURL: https://netbox.example.com\n  provider:\n    type: oidc\n"+
+				"    issuerURL: https://sso.example.com/realms/acme\n    clientID: netbox\n    clientSecretRef: {name: s, key: k}\n  groups:\n    staff: "+c.staff+"\n"), "sso.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := fn.Transform(handWiredRender(t, c.image, `["social_core.backends.open_id_connect.OpenIdConnectAuth"]`, ""), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := false
+			for _, f := range out.Findings {
+				if f.Field == "spec.groups.staff" && strings.Contains(f.Message, "has no staff flag (removed in 4.5)") {
+					warned = true
+				}
+			}
+			if warned != c.warn {
+				t.Errorf("staff warning: %v, want %v; findings:\n%s", warned, c.warn, strings.Join(fn.Messages(out.Findings), "\n"))
+			}
+		})
+	}
+}

@@ -234,19 +234,31 @@ func kindAndNameOf(n *yaml.RNode) (kind, name string) {
 	return kind, name
 }
 
-// checkErrorResult: in KRM mode the ResourceList on stdout carries the same message as an error result.
+// checkErrorResult: in KRM mode the ResourceList on stdout carries the error as error results: the message
+// itself, or (a config with problems) one result per problem, whose field and message are a line of it.
 func checkErrorResult(t *testing.T, stdout []byte, msg string) {
 	t.Helper()
 	list, err := yaml.Parse(string(stdout))
 	if err != nil || list.GetKind() != "ResourceList" {
 		t.Fatalf("KRM error output is not a ResourceList: %v\n%.300s", err, stdout)
 	}
+	errors := 0
 	for _, r := range elements(list, "results") {
-		if stringField(r, "severity") == "error" && stringField(r, "message") == msg {
-			return
+		if stringField(r, "severity") != "error" {
+			continue
+		}
+		errors++
+		text := stringField(r, "message")
+		if f, _ := r.Pipe(yaml.Lookup("field", "path")); f != nil && !strings.HasPrefix(text, yaml.GetValue(f)+":") && !strings.Contains(text, " "+yaml.GetValue(f)+": ") {
+			text = yaml.GetValue(f) + ": " + text
+		}
+		if !strings.Contains(msg, text) {
+			t.Errorf("the error result %q says what the error %q does not", text, msg)
 		}
 	}
-	t.Errorf("no error result carries the message %q", msg)
+	if errors == 0 {
+		t.Errorf("no error result for the error %q", msg)
+	}
 }
 
 // Manifest files that cannot be read: a directory, a missing file, or (unless the tests run as root, who reads

@@ -172,9 +172,11 @@ func TestEveryInstanceFoundAndChosen(t *testing.T) {
 					}
 				}
 			}
-			if krmCode != 0 && !strings.Contains(withoutDocumentIndices(krmOut), withoutDocumentIndices([]byte(strings.ReplaceAll(msg, "\n", "\n    ")))) {
-				// Items are counted without the render's comment-only documents, so only the indices may differ.
-				t.Errorf("KRM: no error result lists the instances as the post-renderer does:\n%s", krmOut)
+			// The result carries "spec" as its field.path, and the message the rest. Items are counted without the
+			// render's comment-only documents, so only the indices may differ.
+			krmMsg := strings.ReplaceAll(strings.TrimPrefix(msg, "spec: "), "\n", "\n    ")
+			if krmCode != 0 && (!strings.Contains(withoutDocumentIndices(krmOut), withoutDocumentIndices([]byte(krmMsg))) || !bytes.Contains(krmOut, []byte("  field:\n    path: spec\n"))) {
+				t.Errorf("KRM: no error result on the field spec lists the instances as the post-renderer does:\n%s", krmOut)
 			}
 			for i, want := range c.instances {
 				m := advice.FindStringSubmatch(lines[i+1])

@@ -62,11 +62,11 @@ func runKRM(in *input, o options, env Env) int {
 func processList(rl *framework.ResourceList, o options) (framework.Results, []string) {
 	cfg, err := krmConfig(rl.FunctionConfig, o)
 	if err != nil {
-		return framework.Results{fn.ErrorResult(err, rl.Items, nil, rl.FunctionConfig)}, []string{"error: " + err.Error()}
+		return fn.ErrorResults(err, rl.Items, nil, rl.FunctionConfig), []string{"error: " + err.Error()}
 	}
 	outcome, err := fn.Transform(rl.Items, cfg)
 	if err != nil {
-		return framework.Results{fn.ErrorResult(err, rl.Items, cfg.Config, rl.FunctionConfig)}, []string{"error: " + err.Error()}
+		return fn.ErrorResults(err, rl.Items, cfg.Config, rl.FunctionConfig), []string{"error: " + err.Error()}
 	}
 	var messages []string
 	for _, f := range outcome.Findings {
