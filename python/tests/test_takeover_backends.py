@@ -170,3 +170,18 @@ def test_a_new_entra_user_after_the_takeover_gets_a_readable_username_not_a_rand
 
     assert result.user is not None, result.response
     assert result.user.username == "jonas@corp.example.com"
+
+
+@pytest.mark.parametrize("kept", sorted(KEPT))
+def test_each_kept_class_defaults_to_the_user_id_claim_the_binary_renders(settings, idp, secret_file, kept):
+    """The class's own default (used when SOCIAL_AUTH_NETBOX_SSO has no user_id_claim) is the claim the stock
+    backend stored, the same one the binary writes for keepAccountsFrom."""
+    from netbox.netbox_sso import backends
+
+    rendered = take_over(settings, idp, secret_file, keepAccountsFrom=kept)
+    backend_class = getattr(backends, rendered["AUTHENTICATION_BACKENDS"][0].rpartition(".")[2])
+
+    assert backend_class.name == kept
+    assert backend_class.DEFAULT_USER_ID_CLAIM == rendered["SOCIAL_AUTH_NETBOX_SSO"]["user_id_claim"]
+    assert rendered["SOCIAL_AUTH_NETBOX_SSO"]["user_id_claim"] == {
+        "azuread-oauth2": "upn", "azuread-tenant-oauth2": "sub", "okta-openidconnect": "preferred_username"}[kept]
