@@ -76,6 +76,7 @@ def test_an_account_of_the_hand_wired_backend_logs_in_to_the_same_user(login, se
     assert result.response.status_code == 302, result.response
     assert result.response["Location"] == "/"
     assert result.user is not None and result.user.pk == existing.pk
+    assert result.user.username == "maria.hand-wired"  # the login renames no account (preferred_username is maria)
     assert (get_user_model().objects.count(), UserSocialAuth.objects.count()) == (users, rows)
     row = UserSocialAuth.objects.get(user=existing)
     assert (row.provider, row.uid) == (kept, uid)
