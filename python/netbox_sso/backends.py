@@ -492,9 +492,26 @@ class AzureADOAuth2(OpenIdConnectAuth):
     name = "azuread-oauth2"
     DEFAULT_USER_ID_CLAIM = "upn"
 
+    def get_user_details(self, response):
+        """OpenID Connect's details; the username falls back to ``upn`` when there is no ``preferred_username``.
 
-class AzureADTenantOAuth2(OpenIdConnectAuth):
-    """Accounts of social-core's AzureADTenantOAuth2: the user id is the ID token's ``sub`` claim."""
+        Entra ID's v1 endpoints, which social-core's Azure AD backends use, put
+        no ``preferred_username`` (a v2 claim) into the ID token, and social-core
+        names a user without a username a random ``uuid4().hex``. ``upn`` is the
+        user principal name (user@tenant-domain), unique in the tenant. Existing
+        accounts keep their username either way (social-core's ``user_details``
+        never changes it).
+        """
+        details = super().get_user_details(response)
+        if not _usable_string(details.get("username")):
+            upn = self._claim(response, "upn")
+            if _usable_string(upn):
+                details["username"] = upn
+        return details
+
+
+class AzureADTenantOAuth2(AzureADOAuth2):
+    """Accounts of social-core's AzureADTenantOAuth2: the user id is the ID token's ``sub`` claim (usernames as AzureADOAuth2)."""
 
     name = "azuread-tenant-oauth2"
     DEFAULT_USER_ID_CLAIM = "sub"

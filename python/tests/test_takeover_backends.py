@@ -76,6 +76,7 @@ def test_an_account_of_the_hand_wired_backend_logs_in_to_the_same_user(login, se
     assert result.response.status_code == 302, result.response
     assert result.response["Location"] == "/"
     assert result.user is not None and result.user.pk == existing.pk
+    assert result.user.username == "maria.hand-wired"  # the login renames no account (preferred_username is maria)
     assert (get_user_model().objects.count(), UserSocialAuth.objects.count()) == (users, rows)
     row = UserSocialAuth.objects.get(user=existing)
     assert (row.provider, row.uid) == (kept, uid)
@@ -142,3 +143,46 @@ def test_the_sync_finds_the_accounts_of_a_kept_backend(settings, idp, secret_fil
 
     assert not get_user_model().objects.get(pk=old.pk).is_active
     assert "user old.user: is_active True -> False" in out.getvalue()
+
+
+def entra_v1_claims(name):
+    """Claims of Entra ID's v1 endpoints, which AzureADOAuth2 and AzureADTenantOAuth2 use: the ID token has upn,
+    unique_name and name but no preferred_username (a v2 claim), and Microsoft's userinfo has neither."""
+    return {
+        "sub": f"entra-oid-{name}-7f3a",
+        "upn": f"{name}@corp.example.com",
+        "unique_name": f"{name}@corp.example.com",
+        "name": f"{name.title()} Example",
+        "given_name": name.title(),
+        "family_name": "Example",
+    }
+
+
+@pytest.mark.parametrize("kept", ["azuread-oauth2", "azuread-tenant-oauth2"])
+def test_a_new_entra_user_after_the_takeover_gets_a_readable_username_not_a_random_one(login, settings, idp,
+                                                                                     secret_file, kept):
+    """social-core names a user without a username claim uuid4().hex; Entra's v1 tokens carry no
+    preferred_username, so the username comes from upn, unique in the tenant."""
+    take_over(settings, idp, secret_file, keepAccountsFrom=kept)
+    claims = entra_v1_claims("jonas")
+    userinfo = {k: claims[k] for k in ("sub", "name", "given_name", "family_name")}
+
+    result = login(kept, claims, userinfo=userinfo)
+
+    assert result.user is not None, result.response
+    assert result.user.username == "jonas@corp.example.com"
+
+
+@pytest.mark.parametrize("kept", sorted(KEPT))
+def test_each_kept_class_defaults_to_the_user_id_claim_the_binary_renders(settings, idp, secret_file, kept):
+    """The class's own default (used when SOCIAL_AUTH_NETBOX_SSO has no user_id_claim) is the claim the stock
+    backend stored, the same one the binary writes for keepAccountsFrom."""
+    from netbox.netbox_sso import backends
+
+    rendered = take_over(settings, idp, secret_file, keepAccountsFrom=kept)
+    backend_class = getattr(backends, rendered["AUTHENTICATION_BACKENDS"][0].rpartition(".")[2])
+
+    assert backend_class.name == kept
+    assert backend_class.DEFAULT_USER_ID_CLAIM == rendered["SOCIAL_AUTH_NETBOX_SSO"]["user_id_claim"]
+    assert rendered["SOCIAL_AUTH_NETBOX_SSO"]["user_id_claim"] == {
+        "azuread-oauth2": "upn", "azuread-tenant-oauth2": "sub", "okta-openidconnect": "preferred_username"}[kept]
