@@ -218,6 +218,8 @@ func fieldCases(t *testing.T) []fieldCase {
 			[]string{"spec.provider.keepAccountsFrom: must be a string, got a number"}},
 		{"keepAccountsFrom for keycloak", with("spec.provider.keepAccountsFrom", "okta-openidconnect"),
 			[]string{"spec.provider.keepAccountsFrom: needs type oidc (got keycloak): netbox-sso logs in to okta-openidconnect with OpenID Connect discovery and the provider's keys"}},
+		{"email as the user id of an Entra takeover", with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted, "spec.provider.keepAccountsFrom", "azuread-tenant-oauth2", "spec.provider.userIDClaim", "email"),
+			[]string{"spec.provider.userIDClaim: email cannot identify users of azuread-tenant-oauth2: Microsoft Entra ID sends no email_verified claim, which netbox-sso needs to trust an e-mail address as the user id, so every login would be refused; leave userIDClaim out for azuread-tenant-oauth2's own user id (sub)"}},
 		{"buttonLabel empty", with("spec.provider.buttonLabel", ""), []string{"spec.provider.buttonLabel: must not be empty"}},
 		{"buttonLabel mapping", with("spec.provider.buttonLabel", map[string]any{}), []string{"spec.provider.buttonLabel: must be a string, got a mapping"}},
 

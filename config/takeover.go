@@ -63,5 +63,13 @@ func checkKeepAccountsFrom(p Provider) []string {
 		return []string{fmt.Sprintf("spec.provider.keepAccountsFrom: needs type oidc (got %s): netbox-sso logs in to %s with OpenID Connect discovery and the provider's keys",
 			p.Type, p.KeepAccountsFrom)}
 	}
+	// The login module takes an e-mail address as the user id only with email_verified: true (the JSON boolean);
+	// Microsoft Entra ID's tokens from the authority the Azure AD backends use carry no email_verified claim, so
+	// every login would be refused.
+	if strings.HasPrefix(p.KeepAccountsFrom, "azuread") && p.UserIDClaim == "email" {
+		return []string{fmt.Sprintf("spec.provider.userIDClaim: email cannot identify users of %s: Microsoft Entra ID sends no email_verified claim, "+
+			"which netbox-sso needs to trust an e-mail address as the user id, so every login would be refused; leave userIDClaim out for %s's own user id (%s)",
+			p.KeepAccountsFrom, p.KeepAccountsFrom, KeptBackends[p.KeepAccountsFrom].UserIDClaim)}
+	}
 	return nil
 }
