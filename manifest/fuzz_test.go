@@ -3,13 +3,11 @@ package manifest
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -24,11 +22,11 @@ import (
 //   - writing that stream again the same way gives identical bytes.
 //
 // Seeds: testdata/fuzz/FuzzManifestRoundTrip, the example release and every golden input (when fuzzing, only
-// the distinct ones up to maxFuzzSeed: see addFileSeeds).
+// the distinct ones up to maxFuzzSeed: see testfixtures.FileSeeds).
 //
 //	go test ./manifest -run '^$' -fuzz FuzzManifestRoundTrip -fuzztime 10s -fuzzminimizetime 0 -parallel 1
 func FuzzManifestRoundTrip(f *testing.F) {
-	addFileSeeds(f, "../examples/basic/*.yaml", "../testdata/*/input.yaml")
+	testfixtures.FileSeeds(f, maxFuzzInput, maxFuzzSeed, "../examples/basic/*.yaml", "../testdata/*/input.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > maxFuzzInput {
 			return
@@ -40,37 +38,11 @@ func FuzzManifestRoundTrip(f *testing.F) {
 // maxFuzzInput keeps each run short; real renders are larger, but their structure repeats.
 const maxFuzzInput = 64 << 10
 
-// maxFuzzSeed is the largest file addFileSeeds gives the fuzzer to mutate. A run of the target costs about its
+// maxFuzzSeed is the largest file testfixtures.FileSeeds gives the fuzzer to mutate. A run of the target costs about its
 // input's size, and Go's fuzzer minimizes every input that finds new code with one run per byte it tries to
 // remove: with the 5-60 KB chart renders as seeds a 10 s run spent all its time minimizing (0 execs/s after the
 // baseline). The stream's structure (markers, comments, scalars) is in the small files and the corpus.
 const maxFuzzSeed = 2 << 10
-
-// addFileSeeds adds the files matching patterns as seeds. A plain go test replays them all (the properties
-// hold for every golden input); go test -fuzz mutates only the distinct ones up to maxFuzzSeed.
-func addFileSeeds(f *testing.F, patterns ...string) {
-	limit, seen := maxFuzzInput, map[string]bool{}
-	if fuzzing() {
-		limit = maxFuzzSeed
-	}
-	for _, pattern := range patterns {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil || len(data) > limit || seen[string(data)] {
-				continue
-			}
-			seen[string(data)] = true
-			f.Add(data)
-		}
-	}
-}
-
-// fuzzing says whether this run explores (go test -fuzz) rather than replaying the seeds.
-func fuzzing() bool {
-	fl := flag.Lookup("test.fuzz")
-	return fl != nil && fl.Value.String() != ""
-}
 
 func checkRoundTrip(t *testing.T, data []byte) {
 	docs := Split(data)

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
 	"github.com/netbox-sso/netbox-sso/manifest"
 	"github.com/netbox-sso/netbox-sso/python"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -22,38 +22,11 @@ import (
 
 const maxFuzzInput = 64 << 10
 
-// maxFuzzSeed is the largest file addFileSeeds gives the fuzzer to mutate: the example release (5 KB) and the
+// maxFuzzSeed is the largest file testfixtures.FileSeeds gives the fuzzer to mutate: the example release (5 KB) and the
 // golden inputs of its size, not the 10-60 KB chart renders. A run costs about its input's size, and Go's fuzzer
 // minimizes every input that finds new code with one run per byte it tries to remove: with the large renders as
 // seeds a 10 s run spent all its time minimizing (0 execs/s after the baseline).
 const maxFuzzSeed = 8 << 10
-
-// addFileSeeds adds the files matching patterns as seeds. A plain go test replays them all (the properties
-// hold for every golden input up to maxFuzzInput); go test -fuzz mutates only the distinct ones up to
-// maxFuzzSeed.
-func addFileSeeds(f *testing.F, patterns ...string) {
-	limit, seen := maxFuzzInput, map[string]bool{}
-	if fuzzing() {
-		limit = maxFuzzSeed
-	}
-	for _, pattern := range patterns {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil || len(data) > limit || seen[string(data)] {
-				continue
-			}
-			seen[string(data)] = true
-			f.Add(data)
-		}
-	}
-}
-
-// fuzzing says whether this run explores (go test -fuzz) rather than replaying the seeds.
-func fuzzing() bool {
-	fl := flag.Lookup("test.fuzz")
-	return fl != nil && fl.Value.String() != ""
-}
 
 // FuzzTransformManifests runs the post-renderer (or, for a ResourceList, the KRM function) with a fixed valid
 // config on arbitrary manifests. Properties:
@@ -74,7 +47,7 @@ func FuzzTransformManifests(f *testing.F) {
 	for _, c := range []string{"keycloak-inline-secret", "helm4-filenames", "two-releases-select", "operator-subchart", "krm-resourcelist", "umbrella-alias", "plain-and-aliased-namespace-deployment"} {
 		patterns = append(patterns, "../../testdata/"+c+"/expected.yaml")
 	}
-	addFileSeeds(f, patterns...)
+	testfixtures.FileSeeds(f, maxFuzzInput, maxFuzzSeed, patterns...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > maxFuzzInput {
 			return
@@ -92,7 +65,7 @@ func FuzzTransformConfig(f *testing.F) {
 		f.Fatal(err)
 	}
 	dir := f.TempDir()
-	addFileSeeds(f, "../../testdata/*/config.yaml", "../../examples/basic/sso.yaml")
+	testfixtures.FileSeeds(f, maxFuzzInput, maxFuzzSeed, "../../testdata/*/config.yaml", "../../examples/basic/sso.yaml")
 	for _, v := range variants {
 		f.Add([]byte(v.config()))
 	}
