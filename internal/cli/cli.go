@@ -46,6 +46,9 @@ type Env struct {
 	Stdout    io.Writer
 	Stderr    io.Writer
 	Getenv    func(string) string
+	// InputRead, when set, is called once with the size in bytes of the manifests read, before they are parsed.
+	// The binary uses it to choose the garbage collector's setting (main.go).
+	InputRead func(size int)
 }
 
 // ConfigEnv names the environment variable that holds the config path when --config is not given.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -236,5 +237,38 @@ func TestKRMFindingsPrintedOnce(t *testing.T) {
 				t.Errorf("the warning is %d times on stderr, want %d:\n%s", n, c.stderr, stderr)
 			}
 		})
+	}
+}
+
+func TestInputReadGetsTheSizeOfEveryFileRead(t *testing.T) {
+	dir := t.TempDir()
+	render, err := os.ReadFile("../../examples/basic/netbox.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "more.yaml")
+	extra := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+	if err := os.WriteFile(file, []byte(extra), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, variants[1].config())
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--config", cfg}, len(render)},
+		{[]string{"validate", "--config", cfg}, len(render)},
+		{[]string{"--config", cfg, "-", file}, len(render) + len(extra)},
+	} {
+		got := -1
+		var out, errb bytes.Buffer
+		code := Run(c.args, Env{Stdin: bytes.NewReader(render), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+			InputRead: func(size int) { got = size }})
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errb.String())
+		}
+		if got != c.want {
+			t.Errorf("%v: InputRead got %d bytes, want %d", c.args, got, c.want)
+		}
 	}
 }

@@ -357,7 +357,7 @@ func runExplain(o options, env Env) error {
 
 // readAndTransform runs validate's and explain's part of a transform: read the manifests, transform, render.
 func readAndTransform(o options, env Env) (*result, error) {
-	in, err := readInput(o.files, env.Stdin)
+	in, err := readInput(o.files, env)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/netbox-sso/netbox-sso/internal/testfixtures"
@@ -22,6 +24,11 @@ import (
 
 const maxFuzzInput = 64 << 10
 
+// fuzzGCPercent is the collector's setting while the whole-command targets run: a run allocates about 4 MB (two
+// transforms and the checks) and Go's default collected several times in each; 400 runs a third more inputs a
+// second, for memory a fuzz worker has plenty of. The binary goes without the collector for small inputs (main.go).
+const fuzzGCPercent = 400
+
 // maxFuzzSeed is the largest file testfixtures.FileSeeds gives the fuzzer to mutate: the example release (5 KB) and the
 // golden inputs of its size, not the 10-60 KB chart renders. A run costs about its input's size, and Go's fuzzer
 // minimizes every input that finds new code with one run per byte it tries to remove: with the large renders as
@@ -37,6 +44,7 @@ const maxFuzzSeed = 8 << 10
 //   - a run on the output gives the output back (that the same input gives the same bytes every time is checked
 //     by TestPropertiesOverChartRenders, with 20 runs).
 func FuzzTransformManifests(f *testing.F) {
+	defer debug.SetGCPercent(debug.SetGCPercent(fuzzGCPercent))
 	cfg := filepath.Join(f.TempDir(), "sso.yaml")
 	if err := os.WriteFile(cfg, []byte(variants[1].config()), 0o600); err != nil {
 		f.Fatal(err)
@@ -60,6 +68,7 @@ func FuzzTransformManifests(f *testing.F) {
 // FuzzTransformManifests, and: a refusal names a config field (or the file); an accepted config gives settings
 // that read back, the login module byte for byte, and REMOTE_AUTH_ENABLED false unless the config says otherwise.
 func FuzzTransformConfig(f *testing.F) {
+	defer debug.SetGCPercent(debug.SetGCPercent(fuzzGCPercent))
 	manifests, err := os.ReadFile("../../examples/basic/netbox.yaml")
 	if err != nil {
 		f.Fatal(err)
@@ -85,7 +94,7 @@ func FuzzTransformConfig(f *testing.F) {
 			}
 			return
 		}
-		cm := findObject(t, out, "ConfigMap", "netbox-sso")
+		cm := cachedObject(t, out, "ConfigMap", "netbox-sso")
 		data2 := cm.GetDataMap()
 		for name, text := range python.Module() {
 			if data2[name] != text {
@@ -146,7 +155,7 @@ func checkNothingLost(t *testing.T, input, output, stderr []byte) {
 		if d.Empty() {
 			continue
 		}
-		n, err := yaml.Parse(string(d.Body()))
+		n, err := parsedOutput.parse(d.Body())
 		if err != nil {
 			t.Fatalf("output document %d does not parse: %v", d.Index, err)
 		}
@@ -185,6 +194,51 @@ func checkNothingLost(t *testing.T, input, output, stderr []byte) {
 			t.Fatalf("input document %d (%s) lost something in the output:\n%s", d.Index, objectID(n), d.Body())
 		}
 	}
+}
+
+// parsedOutput keeps the trees of recent output documents by their text: most successful fuzz inputs give the
+// same netbox-sso ConfigMap (the 82 KB login module), whose parse was a third of a run. The trees are only read.
+var parsedOutput = &docCache{trees: map[string]*yaml.RNode{}}
+
+type docCache struct {
+	mu    sync.Mutex
+	trees map[string]*yaml.RNode
+}
+
+func (c *docCache) parse(body []byte) (*yaml.RNode, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.trees[string(body)]; ok {
+		return n, nil
+	}
+	n, err := yaml.Parse(string(body))
+	if err != nil {
+		return nil, err
+	}
+	if len(c.trees) >= 64 {
+		clear(c.trees) // bounded: a fuzz worker runs for minutes
+	}
+	c.trees[string(body)] = n
+	return n, nil
+}
+
+// cachedObject is findObject through parsedOutput.
+func cachedObject(t *testing.T, out []byte, kind, name string) *yaml.RNode {
+	t.Helper()
+	for _, d := range manifest.Split(out) {
+		if d.Empty() {
+			continue
+		}
+		n, err := parsedOutput.parse(d.Body())
+		if err != nil {
+			t.Fatalf("output document %d does not parse: %v", d.Index, err)
+		}
+		if n.GetKind() == kind && n.GetName() == name {
+			return n
+		}
+	}
+	t.Fatalf("no %s %s in the output", kind, name)
+	return nil
 }
 
 func objectID(n *yaml.RNode) string {

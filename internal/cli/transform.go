@@ -15,7 +15,7 @@ import (
 
 // runTransform is the main job: a post-renderer call, or a KRM function call when stdin is a ResourceList.
 func runTransform(o options, env Env) error {
-	input, err := readInput(o.files, env.Stdin)
+	input, err := readInput(o.files, env)
 	if err != nil {
 		return failure(err)
 	}
@@ -43,16 +43,18 @@ type input struct {
 	docs []*manifest.Document
 }
 
-func readInput(files []string, stdin io.Reader) (*input, error) {
+// readInput reads the manifests from files ("-" or none: env.Stdin) and tells env.InputRead their size.
+func readInput(files []string, env Env) (*input, error) {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
 	in := &input{}
+	size := 0
 	for _, f := range files {
 		var data []byte
 		var err error
 		if f == "-" {
-			data, err = io.ReadAll(stdin)
+			data, err = io.ReadAll(env.Stdin)
 		} else {
 			data, err = os.ReadFile(f)
 		}
@@ -63,10 +65,14 @@ func readInput(files []string, stdin io.Reader) (*input, error) {
 			}
 			return nil, fmt.Errorf("reading manifests from %s: %v", f, err)
 		}
+		size += len(data)
 		for _, d := range manifest.Split(data) {
 			d.Index = len(in.docs)
 			in.docs = append(in.docs, d)
 		}
+	}
+	if env.InputRead != nil {
+		env.InputRead(size)
 	}
 	return in, nil
 }
