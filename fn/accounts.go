@@ -3,6 +3,7 @@ package fn
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/internal/similar"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -184,6 +186,13 @@ var socialBackends = func() map[string]string {
 		m[kept.Class] = kept.Name
 	}
 	return m
+}()
+
+// knownBackendClasses are the classes of socialBackends, sorted: the candidates for a mistyped class.
+var knownBackendClasses = func() []string {
+	classes := slices.Collect(maps.Keys(socialBackends))
+	slices.Sort(classes)
+	return classes
 }()
 
 // keepWith says which config keeps the accounts a backend of this name stored ("" when none can).
@@ -370,17 +379,35 @@ func accountFindings(settings map[string]handWiredSetting, web *Workload, p *con
 	if len(classes) == 0 {
 		return nil, nil
 	}
+	// A class that differs from a known one only in case (KeycloakOauth2) is a typo of it: social-core's class
+	// names are case-sensitive Python names, and no two of its backends differ only in case. It is read as the
+	// known class, and said so. Nearer matches are not guessed: AzureADV2TenantOAuth2 is a real backend, two
+	// letters from AzureADTenantOAuth2.
+	readAs := make([]string, len(classes))
+	for i, class := range classes {
+		if names[i] != "" {
+			continue
+		}
+		if known, ok := similar.Closest(class, knownBackendClasses, 0); ok {
+			readAs[i], names[i] = known, socialBackends[known]
+			notes = append(notes, fmt.Sprintf("spec.provider: %s: REMOTE_AUTH_BACKEND names %s, which is not a social-core class (its names are case-sensitive); read as %s, whose users are stored under the backend name %q: correct it where you keep those values",
+				where, class, known, names[i]))
+		}
+	}
 	matched := false
 	for _, n := range names {
 		matched = matched || n == want
 	}
 	if !matched {
 		field, keep := "spec.provider.type", ""
-		stored := "whose users are stored under its own backend name"
-		for _, n := range names {
+		stored := "which netbox-sso does not know (if it is a social-core backend, its users are stored under that backend's name; check its spelling against social-core's classes)"
+		for i, n := range names {
 			if f, setting := keepWith(n); setting != "" && keep == "" {
 				field, keep = f, "set "+setting+" to keep them"
 				stored = fmt.Sprintf("whose users are stored under the backend name %q", n)
+				if readAs[i] != "" {
+					stored = fmt.Sprintf("which is not a social-core class (its names are case-sensitive); read as %s, %s", readAs[i], stored)
+				}
 			}
 		}
 		if keep == "" {

@@ -139,9 +139,16 @@ func TestTakeoverKeepsUserIDs(t *testing.T) {
 		{name: "type keycloak over an OIDC backend", image: "netbox:v4.6.8", backend: `["social_core.backends.open_id_connect.OpenIdConnectAuth"]`, typ: "keycloak",
 			err: []string{"spec.provider.type: ", "set type: oidc to keep them"}},
 		{name: "a backend netbox-sso cannot keep", image: "netbox:v4.6.8", backend: `["social_core.backends.github.GithubOAuth2"]`, typ: "oidc",
-			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.github.GithubOAuth2, whose users are stored under its own backend name",
+			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.github.GithubOAuth2, which netbox-sso does not know (if it is a social-core backend, its users are stored under that backend's name",
 				"netbox-sso can keep the accounts of social-core's keycloak and oidc backends and, with keepAccountsFrom, of azuread-oauth2, azuread-tenant-oauth2, okta-openidconnect, not of this one",
 				"delete remoteAuth.backends from your values first"}},
+		// A class mistyped in case is read as the class it stands for; a real backend near a known one is not guessed.
+		{name: "Keycloak class mistyped in case, type keycloak", image: "netbox:v4.6.8", backend: `["social_core.backends.keycloak.KeycloakOauth2"]`, typ: "keycloak",
+			warn: []string{"REMOTE_AUTH_BACKEND names social_core.backends.keycloak.KeycloakOauth2, which is not a social-core class (its names are case-sensitive); read as social_core.backends.keycloak.KeycloakOAuth2, whose users are stored under the backend name \"keycloak\""}},
+		{name: "OIDC class mistyped in case, type keycloak", image: "netbox:v4.6.8", backend: `["social_core.backends.open_id_connect.OpenIDConnectAuth"]`, typ: "keycloak",
+			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.open_id_connect.OpenIDConnectAuth, which is not a social-core class (its names are case-sensitive); read as social_core.backends.open_id_connect.OpenIdConnectAuth, whose users are stored under the backend name \"oidc\"", "set type: oidc to keep them"}},
+		{name: "a real backend two letters from a kept one", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread_tenant.AzureADV2TenantOAuth2"]`, typ: "oidc", keep: "azuread-tenant-oauth2",
+			err: []string{"spec.provider.type: ", "REMOTE_AUTH_BACKEND is social_core.backends.azuread_tenant.AzureADV2TenantOAuth2, which netbox-sso does not know", "not of this one"}},
 		// Backends of other providers: type oidc keeps them under their own name (spec.provider.keepAccountsFrom).
 		{name: "azuread-oauth2 without keepAccountsFrom", image: "netbox:v4.6.8", backend: `["social_core.backends.azuread.AzureADOAuth2"]`, typ: "oidc",
 			err: []string{"spec.provider.keepAccountsFrom: ", "REMOTE_AUTH_BACKEND is social_core.backends.azuread.AzureADOAuth2", `the backend name "azuread-oauth2"`, `type oidc stores and finds users under "oidc"`, "set type: oidc and keepAccountsFrom: azuread-oauth2 to keep them"}},

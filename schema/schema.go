@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/netbox-sso/netbox-sso/internal/similar"
 )
 
 // JSON is the schema document as shipped (what `netbox-sso schema` prints).
@@ -130,31 +132,11 @@ func mayHoldSecret(key string) bool {
 		return false
 	}
 	for _, k := range secretKeys {
-		if editDistance(key, k) <= 2 {
+		if similar.Distance(key, k) <= 2 {
 			return false
 		}
 	}
 	return true
-}
-
-// editDistance is the Levenshtein distance of a and b in bytes.
-func editDistance(a, b string) int {
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // segment writes a key as it is when it reads unambiguously in a path (letters, digits, '_', '-', '.', '/'), and
