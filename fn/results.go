@@ -88,7 +88,7 @@ func findingResult(f Finding, severity framework.Severity, items []*yaml.RNode, 
 			NameMeta: yaml.NameMeta{Name: cfg.Metadata.Name},
 		}
 		r.File = configFile(cfg, items, functionConfig)
-	} else if f.Document == NoDocument && f.Field != "" && functionConfig != nil && functionConfig.GetKind() == config.Kind {
+	} else if f.Document == NoDocument && f.Field != "" && functionConfig != nil && manifest.ScalarAt(functionConfig, "kind") == config.Kind {
 		// A config that failed its checks: no config.Config, but the functionConfig is the object.
 		r.ResourceRef = resourceRef(functionConfig)
 		r.File = fileOf(functionConfig)
@@ -102,16 +102,20 @@ func findingResult(f Finding, severity framework.Severity, items []*yaml.RNode, 
 	return r
 }
 
+// resourceRef names the object n. It reads n without trusting its shape: it may be a functionConfig that failed
+// its checks.
 func resourceRef(n *yaml.RNode) *yaml.ResourceIdentifier {
-	ref := &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
-		NameMeta: yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
+	return &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: manifest.ScalarAt(n, "apiVersion"), Kind: manifest.ScalarAt(n, "kind")},
+		NameMeta: yaml.NameMeta{Name: manifest.ScalarAt(n, "metadata", "name"), Namespace: manifest.ScalarAt(n, "metadata", "namespace")},
 	}
-	return ref
 }
 
-// fileOf is the file an item came from, as its annotations say; nil when they do not.
+// fileOf is the file an item came from, as its annotations say; nil when they do not (or cannot be read).
 func fileOf(n *yaml.RNode) *framework.File {
+	if n.YNode().Kind != yaml.MappingNode || manifest.CheckMetadata(n) != nil {
+		return nil
+	}
 	a := n.GetAnnotations()
 	for _, p := range pathAnnotations {
 		if a[p] == "" {

@@ -162,10 +162,10 @@ func (d *Document) Parse() (*yaml.RNode, error) {
 // CheckObject refuses a mapping that is not a usable Kubernetes object: no apiVersion or kind, or metadata of
 // the wrong shape.
 func CheckObject(n *yaml.RNode) error {
-	if safeScalar(n, "kind") == "" || safeScalar(n, "apiVersion") == "" {
+	if ScalarAt(n, "kind") == "" || ScalarAt(n, "apiVersion") == "" {
 		return fmt.Errorf("a Kubernetes object needs apiVersion and kind")
 	}
-	return checkMetadata(n)
+	return CheckMetadata(n)
 }
 
 // KindName names a YAML node kind in words.

@@ -9,7 +9,7 @@ import (
 
 // Describe names a document for messages: "document 3 (Deployment netbox/netbox)". Documents are counted from 0.
 func Describe(index int, n *yaml.RNode) string {
-	kind := safeScalar(n, "kind")
+	kind := ScalarAt(n, "kind")
 	if kind == "" {
 		return fmt.Sprintf("document %d", index)
 	}
@@ -23,15 +23,15 @@ func Describe(index int, n *yaml.RNode) string {
 // QualifiedName is "namespace/name", or "name" for an object without a namespace, or "" without a name. It reads
 // the document without trusting its shape.
 func QualifiedName(n *yaml.RNode) string {
-	name := safeScalar(n, "metadata", "name")
-	if ns := safeScalar(n, "metadata", "namespace"); ns != "" && name != "" {
+	name := ScalarAt(n, "metadata", "name")
+	if ns := ScalarAt(n, "metadata", "namespace"); ns != "" && name != "" {
 		return ns + "/" + name
 	}
 	return name
 }
 
 // safeScalar reads a scalar at path without trusting the document's shape.
-func safeScalar(n *yaml.RNode, path ...string) string {
+func ScalarAt(n *yaml.RNode, path ...string) string {
 	cur := n.YNode()
 	for _, key := range path {
 		if cur == nil || cur.Kind != yaml.MappingNode {
@@ -70,8 +70,9 @@ func RequireMapping(n *yaml.RNode, path ...string) error {
 	return nil
 }
 
-// checkMetadata refuses metadata that Kubernetes would refuse and that would trip the YAML library.
-func checkMetadata(n *yaml.RNode) error {
+// CheckMetadata refuses metadata that Kubernetes would refuse and that would trip the YAML library (kyaml's
+// GetName, GetLabels and GetAnnotations index into metadata as a mapping and panic on a list).
+func CheckMetadata(n *yaml.RNode) error {
 	for _, path := range [][]string{{"metadata"}, {"metadata", "labels"}, {"metadata", "annotations"}} {
 		if err := RequireMapping(n, path...); err != nil {
 			return err

@@ -17,7 +17,7 @@ import (
 // functionConfig, findings go into results, and any error result makes the exit code non-zero, which kyaml's
 // framework alone does not do.
 func runKRM(in *input, o options, env Env) int {
-	list, items, err := readResourceList(in)
+	list, items, functionConfig, err := readResourceList(in)
 	if err != nil {
 		fail(env, err)
 		return 1
@@ -25,10 +25,7 @@ func runKRM(in *input, o options, env Env) int {
 	// kyaml's framework.Execute would also migrate path and index annotations between their legacy and internal
 	// names, and its writer drops empty annotation maps; netbox-sso changes neither, so it writes the list it read
 	// with the new items and results, which also keeps KRM mode close to a bare read and write.
-	rl := &framework.ResourceList{Items: items}
-	if fc := list.Field("functionConfig"); fc != nil {
-		rl.FunctionConfig = fc.Value
-	}
+	rl := &framework.ResourceList{Items: items, FunctionConfig: functionConfig}
 	results, messages := processList(rl, o)
 	errorResult := false
 	for _, r := range results {
@@ -97,9 +94,24 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 	path := o.config
 	switch {
 	case fc == nil || fc.IsNilOrEmpty():
-	case fc.GetKind() == config.Kind:
-		return config.FromNode(fc, "functionConfig")
+	case fc.YNode().Kind != yaml.MappingNode || fc.GetKind() == config.Kind:
+		return config.FromNode(fc, "functionConfig") // names what is wrong with a list or scalar, as for a file
 	case fc.GetKind() == "ConfigMap" && fc.GetApiVersion() == "v1":
+		// kyaml's accessors (GetName, GetDataMap) panic on metadata or data that is not a mapping.
+		if err := manifest.CheckMetadata(fc); err != nil {
+			return nil, functionConfigField(err)
+		}
+		if err := manifest.RequireMapping(fc, "data"); err != nil {
+			return nil, functionConfigField(err)
+		}
+		if v := fc.Field("data"); v != nil && v.Value.YNode().Kind == yaml.MappingNode {
+			content := v.Value.YNode().Content
+			for i := 1; i < len(content); i += 2 {
+				if content[i].Kind != yaml.ScalarNode {
+					return nil, fmt.Errorf("functionConfig.data.%s: must be a string, got a %s", content[i-1].Value, manifest.KindName(content[i].Kind))
+				}
+			}
+		}
 		data := fc.GetDataMap()
 		for key := range data {
 			if key != "config" {
@@ -110,7 +122,7 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 			path = data["config"]
 		}
 	default:
-		return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", fc.GetKind(), fc.GetName(), config.Kind, config.APIVersion)
+		return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", fc.GetKind(), manifest.ScalarAt(fc, "metadata", "name"), config.Kind, config.APIVersion)
 	}
 	if path == "" {
 		return nil, fmt.Errorf("no function config: give a NetBoxSSO config (apiVersion %s) as the functionConfig, or its path with --config, %s or (kpt fn eval) -- config=PATH", config.APIVersion, ConfigEnv)
@@ -118,31 +130,45 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 	return config.LoadFile(path)
 }
 
-// readResourceList parses the list once and checks its items: each a Kubernetes object.
-func readResourceList(in *input) (*yaml.RNode, []*yaml.RNode, error) {
-	list, err := yaml.Parse(string(in.objects()[0].Body())) // isResourceList made sure there is exactly one
+// functionConfigField words a shape error of manifest's ("metadata.labels must be a mapping, got a list") as a
+// problem of a functionConfig field ("functionConfig.metadata.labels: must be a mapping, got a list").
+func functionConfigField(err error) error {
+	field, problem, ok := strings.Cut(err.Error(), " must be ")
+	if !ok {
+		return fmt.Errorf("functionConfig: %w", err)
+	}
+	return fmt.Errorf("functionConfig.%s: must be %s", field, problem)
+}
+
+// readResourceList parses the list once and checks its items: each a Kubernetes object. It returns the
+// functionConfig as it is (nil when the list has none).
+func readResourceList(in *input) (list *yaml.RNode, items []*yaml.RNode, functionConfig *yaml.RNode, err error) {
+	list, err = yaml.Parse(string(in.objects()[0].Body())) // isResourceList made sure there is exactly one
 	if err != nil {
-		return nil, nil, fmt.Errorf("the ResourceList is not valid YAML: %s", yamlerr.Message(err))
+		return nil, nil, nil, fmt.Errorf("the ResourceList is not valid YAML: %s", yamlerr.Message(err))
+	}
+	if field := list.Field("functionConfig"); field != nil {
+		functionConfig = field.Value // checked by krmConfig, which names its problems as config problems
 	}
 	field := list.Field("items")
 	if field == nil || field.Value.IsNil() || field.Value.YNode().Tag == yaml.NodeTagNull {
-		return list, nil, nil
+		return list, nil, functionConfig, nil
 	}
 	seq := field.Value.YNode()
 	if seq.Kind != yaml.SequenceNode {
-		return nil, nil, fmt.Errorf("ResourceList items must be a list, got a %s", manifest.KindName(seq.Kind))
+		return nil, nil, nil, fmt.Errorf("ResourceList items must be a list, got a %s", manifest.KindName(seq.Kind))
 	}
-	items := make([]*yaml.RNode, len(seq.Content))
+	items = make([]*yaml.RNode, len(seq.Content))
 	for i, c := range seq.Content {
 		if c.Kind != yaml.MappingNode {
-			return nil, nil, fmt.Errorf("ResourceList items[%d] must be a Kubernetes object (a mapping), got a %s", i, manifest.KindName(c.Kind))
+			return nil, nil, nil, fmt.Errorf("ResourceList items[%d] must be a Kubernetes object (a mapping), got a %s", i, manifest.KindName(c.Kind))
 		}
 		items[i] = yaml.NewRNode(c)
 		if err := manifest.CheckObject(items[i]); err != nil {
-			return nil, nil, fmt.Errorf("ResourceList items[%d]%s: %w", i, strings.TrimPrefix(manifest.Describe(i, items[i]), fmt.Sprintf("document %d", i)), err)
+			return nil, nil, nil, fmt.Errorf("ResourceList items[%d]%s: %w", i, strings.TrimPrefix(manifest.Describe(i, items[i]), fmt.Sprintf("document %d", i)), err)
 		}
 	}
-	return list, items, nil
+	return list, items, functionConfig, nil
 }
 
 // writeResourceList encodes the list as it came, with its items replaced and the results set.

@@ -26,11 +26,11 @@ func TestClosest(t *testing.T) {
 		want   string
 		wantOK bool
 	}{
-		{"social_core.backends.keycloak.KeycloakOauth2", known[0], true},          // case only
-		{"social_core.backends.keycloak.KeyclaokOAuth2", known[0], true},          // two letters swapped: distance 2
+		{"social_core.backends.keycloak.KeycloakOauth2", known[0], true},           // case only
+		{"social_core.backends.keycloak.KeyclaokOAuth2", known[0], true},           // two letters swapped: distance 2
 		{"social_core.backends.open_id_connect.OpenIDConnectAuth", known[1], true}, // case only, in the second
 		{"social_core.backends.github.GithubOAuth2", "", false},                    // another backend, not a typo
-		{known[0], "", false},                                                      // known: nothing to correct
+		{known[0], "", false}, // known: nothing to correct
 	} {
 		got, ok := Closest(c.s, known, 2)
 		if ok != c.wantOK || (ok && got != c.want) {
