@@ -151,14 +151,7 @@ func isResourceListInput(data []byte) bool {
 func checkNothingLost(t *testing.T, input, output, stderr []byte) {
 	t.Helper()
 	outDocs := map[string][]*yaml.RNode{}
-	for _, d := range manifest.Split(output) {
-		if d.Empty() {
-			continue
-		}
-		n, err := parsedOutput.parse(d.Body())
-		if err != nil {
-			t.Fatalf("output document %d does not parse: %v", d.Index, err)
-		}
+	for _, n := range parsedOutput.objects(t, output) {
 		outDocs[objectID(n)] = append(outDocs[objectID(n)], n)
 	}
 	for _, d := range manifest.Split(input) {
@@ -222,17 +215,27 @@ func (c *docCache) parse(body []byte) (*yaml.RNode, error) {
 	return n, nil
 }
 
-// cachedObject is findObject through parsedOutput.
-func cachedObject(t *testing.T, out []byte, kind, name string) *yaml.RNode {
+// objects are the trees of the output's documents, in order; a document that does not parse fails the test.
+func (c *docCache) objects(t *testing.T, output []byte) []*yaml.RNode {
 	t.Helper()
-	for _, d := range manifest.Split(out) {
+	var out []*yaml.RNode
+	for _, d := range manifest.Split(output) {
 		if d.Empty() {
 			continue
 		}
-		n, err := parsedOutput.parse(d.Body())
+		n, err := c.parse(d.Body())
 		if err != nil {
 			t.Fatalf("output document %d does not parse: %v", d.Index, err)
 		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// cachedObject is findObject through parsedOutput.
+func cachedObject(t *testing.T, out []byte, kind, name string) *yaml.RNode {
+	t.Helper()
+	for _, n := range parsedOutput.objects(t, out) {
 		if n.GetKind() == kind && n.GetName() == name {
 			return n
 		}
