@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -229,7 +230,7 @@ func scalarStyle(s string) yaml.Style {
 // settingKeys are the top-level names of a settings file Settings wrote.
 func settingKeys(settings string) map[string]bool {
 	keys := map[string]bool{}
-	if n, err := yaml.Parse(settings); err == nil {
+	if n, err := manifest.ParseText(settings); err == nil {
 		fields, _ := n.Fields()
 		for _, f := range fields {
 			keys[f] = true

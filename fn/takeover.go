@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/config"
+	"github.com/netbox-sso/netbox-sso/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -231,7 +232,7 @@ func parseSettingsText(text string) *yaml.RNode {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	n, err := yaml.Parse(text)
+	n, err := manifest.ParseText(text) // the whole text, as NetBox's yaml.safe_load reads it, or nothing
 	if err != nil || n.YNode().Kind != yaml.MappingNode {
 		return nil
 	}

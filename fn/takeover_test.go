@@ -64,3 +64,15 @@ func TestDefaultGroupConflicts(t *testing.T) {
 		})
 	}
 }
+
+// A settings file NetBox's yaml.safe_load refuses is not read in part: the YAML library alone ends a node at a
+// dedent and would give netbox-sso the first line's setting only.
+func TestSettingsTextIsReadWholeOrNotAtAll(t *testing.T) {
+	if n := parseSettingsText("  SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\nREMOTE_AUTH_BACKEND: x\n"); n != nil {
+		t.Errorf("a text NetBox cannot load was read as %s", n.MustString())
+	}
+	n := parseSettingsText("SOCIAL_AUTH_KEYCLOAK_ID_KEY: email\nREMOTE_AUTH_BACKEND: x\n")
+	if n == nil || len(n.MustString()) == 0 || n.Field("REMOTE_AUTH_BACKEND") == nil {
+		t.Errorf("a valid settings file was not read whole")
+	}
+}

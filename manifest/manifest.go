@@ -4,6 +4,7 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -138,18 +139,12 @@ func (d *Document) Body() []byte { return d.body }
 // Parse reads the document's object. It refuses what Kubernetes would refuse: a document that is not a
 // mapping, or one without apiVersion and kind.
 func (d *Document) Parse() (*yaml.RNode, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(d.yamlText()))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	node, err := parseText(d.yamlText())
+	if errors.Is(err, errSeveralDocuments) {
+		return nil, fmt.Errorf("document %d: %w; separate documents with a line \"---\"", d.Index, err)
+	} else if err != nil {
 		return nil, fmt.Errorf("document %d: not valid YAML: %s", d.Index, yamlerr.Message(err))
 	}
-	// Split cuts at every document marker, so a second document here is one the YAML library sees where Split
-	// does not (a directive, say); refuse it rather than lose it.
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		return nil, fmt.Errorf("document %d: holds more than one YAML document; separate documents with a line \"---\"", d.Index)
-	}
-	node := yaml.NewRNode(&doc) // YNode() sees through the document node; its comments stay with it
 	if k := node.YNode().Kind; k != yaml.MappingNode {
 		return nil, fmt.Errorf("document %d: expected a Kubernetes object (a mapping), got a %s", d.Index, KindName(k))
 	}
@@ -157,6 +152,32 @@ func (d *Document) Parse() (*yaml.RNode, error) {
 		return nil, fmt.Errorf("%s: %w", Describe(d.Index, node), err)
 	}
 	return node, nil
+}
+
+// errSeveralDocuments is ParseText's error for a text that holds more than one YAML node.
+var errSeveralDocuments = errors.New("holds more than one YAML document (a second document, or lines indented less than the first line, where YAML ends the first node)")
+
+// ParseText parses a text that must hold one YAML document. kyaml's yaml.Parse reads the first node and drops
+// the rest without an error: "  a: 1\nb: 2" is {a: 1} to it (the YAML library ends the node at the dedent and
+// would report the rest only when asked for a second node). ParseText asks, and refuses such a text rather than
+// lose part of it; the error says so, or is the YAML library's (pass it to yamlerr.Message for users).
+func ParseText(text string) (*yaml.RNode, error) {
+	return parseText([]byte(text))
+}
+
+func parseText(text []byte) (*yaml.RNode, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	// Split cuts at every document marker, so a second node here is one the YAML library sees where Split does
+	// not (a directive, a dedent below the first node's indentation).
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, errSeveralDocuments
+	}
+	return yaml.NewRNode(&doc), nil // YNode() sees through the document node; its comments stay with it
 }
 
 // CheckObject refuses a mapping that is not a usable Kubernetes object: no apiVersion or kind, or metadata of

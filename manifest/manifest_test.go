@@ -231,3 +231,30 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTextRefusesWhatTheLibraryWouldDrop(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{"a: 1\nb: 2\n", true},
+		{"- a\n- b\n", true},
+		{"  a: 1\n  b: 2\n", true},   // indented as a whole
+		{"  a: 1\nb: 2\n", false},    // kyaml's yaml.Parse gives {a: 1}
+		{"    - a\n  b: c\n", false}, // a list, then a dedent
+		{"a: 1\n---\nb: 2\n", false},
+		{"a: [1\n", false}, // not YAML
+	} {
+		n, err := ParseText(c.text)
+		if (err == nil) != c.ok {
+			t.Errorf("ParseText(%q): error %v, want ok=%v", c.text, err, c.ok)
+			continue
+		}
+		if c.ok {
+			again, _ := n.String()
+			if strings.Count(again, "\n") != strings.Count(strings.TrimSpace(c.text), "\n")+1 {
+				t.Errorf("ParseText(%q) read back as %q", c.text, again)
+			}
+		}
+	}
+}

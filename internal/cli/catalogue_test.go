@@ -126,6 +126,7 @@ var wholeInputMessages = []string{
 	"no function config: ",
 	"functionConfig is a ",
 	"ResourceList items must be a list",
+	"the ResourceList ", // the input's one document
 }
 
 var (

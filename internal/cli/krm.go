@@ -143,9 +143,12 @@ func functionConfigField(err error) error {
 // readResourceList parses the list once and checks its items: each a Kubernetes object. It returns the
 // functionConfig as it is (nil when the list has none).
 func readResourceList(in *input) (list *yaml.RNode, items []*yaml.RNode, functionConfig *yaml.RNode, err error) {
-	list, err = yaml.Parse(string(in.objects()[0].Body())) // isResourceList made sure there is exactly one
+	list, err = manifest.ParseText(string(in.objects()[0].Body())) // isResourceList made sure there is exactly one
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("the ResourceList is not valid YAML: %s", yamlerr.Message(err))
+	}
+	if k := list.YNode().Kind; k != yaml.MappingNode {
+		return nil, nil, nil, fmt.Errorf("the ResourceList must be a mapping, got a %s", manifest.KindName(k))
 	}
 	if field := list.Field("functionConfig"); field != nil {
 		functionConfig = field.Value // checked by krmConfig, which names its problems as config problems
