@@ -33,7 +33,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from social_core.utils import user_is_active
+from social_core.utils import module_member, slugify, user_is_active
 
 from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible, printable
 from .refusals import ACCOUNT, DENIED, GROUPS, INACTIVE, Refusal
@@ -332,9 +332,11 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
       identity to it and ``load_extra_data`` stores the subject (``sub``).
       One INFO log line names the identity and the account;
     * any other account of that name (only the case differs, already linked to
-      another identity, a superuser, disabled, an unverified address): a
-      Refusal (the login page; one log line with cause and fix). The login
-      never makes a second account beside one it was asked to take over.
+      another identity, a superuser, disabled, an unverified address), or an
+      account of the name ``get_username`` would make of it (cleaned and cut,
+      ``alice`` for ``alice!``), which is never linked: a Refusal (the login
+      page; one log line with cause and fix). The login never makes a second
+      account beside one it was asked to take over.
     """
     if social is not None or user is not None:
         return None
@@ -343,16 +345,31 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
         return None
     make_visible()
     name, from_email = _link_name(backend, details, response)
+    if not name:
+        return None
     model = backend.strategy.storage.user.user_model()
-    if not name or not name.isprintable() or len(name) > (_max_length(model, model.USERNAME_FIELD) or len(name)):
-        return None  # no account can have this name (NetBox usernames are printable, at most 150 characters)
-    found = list(model._default_manager.filter(**{f"{model.USERNAME_FIELD}__iexact": name})[:5])
+    # No account can have a name that is not printable or longer than the column (NetBox usernames are printable,
+    # at most 150 characters); PostgreSQL refuses NUL in a query.
+    found = _accounts_named(model, name)
     account = next((candidate for candidate in found if candidate.get_username() == name), None)
     who = f"{getattr(backend, 'name', '?')} login of {_who(backend, details, response, uid)}"
     shown = printable(name)
     if account is None:
         if not found:
-            return None
+            made = _new_account_name(backend, model, name)
+            clash = _accounts_named(model, made) if made and made != name else []
+            if not clash:
+                return None
+            raise Refusal(
+                backend,
+                ACCOUNT,
+                f"{who}: not linked: the identity provider's username {shown} would become the NetBox username "
+                f"{printable(made)} (social-core's get_username cleans and shortens usernames), and NetBox has the "
+                f"account {', '.join(printable(c.get_username()) for c in clash)}; netbox-sso links exactly the same "
+                "username, and makes no second account beside it (spec.takeover.linkLocalAccounts). Give the user "
+                "exactly the NetBox account's username at the identity provider, or link the account by hand "
+                "(docs/takeover.md)",
+            )
         others = ", ".join(printable(candidate.get_username()) for candidate in found)
         raise Refusal(
             backend,
@@ -408,6 +425,28 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
         account.pk,
     )
     return {"user": account, "is_new": False, LINK_KEY: LocalLink(account)}
+
+
+def _accounts_named(model, name: str) -> list:
+    """Up to 5 accounts whose username equals ``name`` ignoring case; none for a name no account can have."""
+    if not name.isprintable() or len(name) > (_max_length(model, model.USERNAME_FIELD) or len(name)):
+        return []
+    return list(model._default_manager.filter(**{f"{model.USERNAME_FIELD}__iexact": name})[:5])
+
+
+def _new_account_name(backend, model, name: str) -> str:
+    """The username social-core's ``get_username`` first tries for ``name``: cut to the column's length, cleaned
+    (CLEAN_USERNAMES, CLEAN_USERNAME_FUNCTION) and slugified (SLUGIFY_USERNAMES, SLUGIFY_FUNCTION), in its order.
+    Source: social_core.pipeline.user.get_username (social-auth-core 4.7.0 to 5.2.0)."""
+    max_length = _max_length(model, model.USERNAME_FIELD)
+    made = name[:max_length] if max_length else name
+    if backend.setting("CLEAN_USERNAMES", True):
+        custom = backend.setting("CLEAN_USERNAME_FUNCTION")
+        made = module_member(custom)(made) if custom else backend.strategy.storage.user.clean_username(made)
+    if backend.setting("SLUGIFY_USERNAMES", False):
+        custom = backend.setting("SLUGIFY_FUNCTION")
+        made = module_member(custom)(made) if custom else slugify(made)
+    return made if isinstance(made, str) else ""
 
 
 def _link_name(backend, details, response) -> tuple[str | None, str]:

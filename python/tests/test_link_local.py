@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from social_django.models import UserSocialAuth
 from social_django.utils import load_backend, load_strategy
 
-from netbox.netbox_sso import SUBJECT_KEY, parse_config  # the name NetBox imports the module by
+from netbox.netbox_sso import SUBJECT_KEY, parse_config, printable  # the name NetBox imports the module by
 from netbox.netbox_sso.pipeline import LINK_KEY, LocalLink, check_account
 from netbox.netbox_sso.refusals import Refusal
 
@@ -324,6 +324,44 @@ def test_a_username_that_differs_only_in_case_is_refused_not_linked_nor_doubled(
     account.save()
     again = sso_login(client, idp, backend, keycloak_claims(idp_name), logout=True)
     assert again.user.pk == account.pk
+
+
+@pytest.mark.parametrize(
+    "backend, idp_name, netbox_name",
+    [
+        ("keycloak", "alice ", "alice"),
+        ("oidc", " alice", "alice"),
+        ("oidc", "alice!", "alice"),
+        ("oidc", "al ice", "alice"),
+        ("oidc", "Al ice", "alice"),  # and only the case differs after that
+        ("oidc", "alice\u200b", "alice"),  # a zero-width space: not printable
+        ("oidc", "a" * 150 + "b", "a" * 150),  # cut to the column's 150 characters
+    ],
+)
+def test_a_username_netbox_would_turn_into_an_existing_accounts_name_is_refused_not_doubled(
+    client, idp, sso_config, sso_log, backend, idp_name, netbox_name
+):
+    """social-core's get_username cleans the IdP's username (drops spaces, punctuation other than .@+-_, non-ASCII)
+    and cuts it to the column's length before making an account; an existing account of that name would otherwise
+    get a second one beside it (netbox_name + 16 random characters). Not linked either: the names are not the same.
+    """
+    sso_config(takeover=LINK)
+    account = local(netbox_name)
+
+    result = sso_login(client, idp, backend, keycloak_claims("x", preferred_username=idp_name), logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(account) == [] and usernames() == [netbox_name]
+    (line,) = refused_lines(sso_log)
+    assert f"username {printable(idp_name)} would become the NetBox username" in line and "not linked" in line
+    assert f"NetBox has the account {netbox_name};" in line
+
+
+def test_a_cleaned_username_that_names_no_account_is_an_ordinary_first_login(client, idp, sso_config):
+    sso_config(takeover=LINK)
+    local("alice")
+    result = sso_login(client, idp, "oidc", keycloak_claims("x", preferred_username="b ob"), logout=True)
+    assert result.user.username == "bob" and usernames() == ["alice", "bob"]
 
 
 def test_the_exact_name_wins_over_a_case_variant(client, idp, sso_config):
