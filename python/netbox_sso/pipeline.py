@@ -418,7 +418,9 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
         )
     logger.info(
         "netbox-sso: %s: linked the identity (user id %s) to the existing NetBox account %s (id %s), as "
-        "spec.takeover.linkLocalAccounts allows; its rights come from the identity provider from this login on",
+        "spec.takeover.linkLocalAccounts allows; from this login on the identity provider decides what netbox-sso "
+        "manages (superuser, staff, mapped groups); the account keeps its other groups, object permissions, API "
+        "tokens and local password",
         who,
         printable(str(uid)),
         shown,

@@ -124,6 +124,8 @@ def test_first_login_takes_over_the_local_account_of_the_same_username(client, i
     lines = [line for line in module_lines(sso_log, logging.INFO) if "linked the identity" in line]
     assert len(lines) == 1
     assert f"user id {uid_of(backend, 'alice')}" in lines[0] and f"NetBox account alice (id {alice.pk})" in lines[0]
+    # the admin reading it learns what the identity provider now decides, and what the account keeps from before
+    assert "API tokens" in lines[0] and "object permissions" in lines[0] and "password" in lines[0]
     assert refused_lines(sso_log) == []
     # the account keeps what netbox-sso does not manage (its password, unmapped groups) ...
     alice.refresh_from_db()
