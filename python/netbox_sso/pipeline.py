@@ -379,14 +379,15 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
             "(spec.takeover.linkLocalAccounts). If the account is this person's, rename it to exactly "
             f"{shown} (NetBox: Admin > Users > Edit); the next login links it",
         )
-    if from_email and _claim(backend, response, "email_verified") is not True:
+    unverified = _unverified_address(backend, response, name) if from_email else None
+    if unverified:
         raise Refusal(
             backend,
             ACCOUNT,
             f"{who}: not linked to the NetBox account {shown}: the username is an e-mail address ({from_email}) "
-            f"and the token's email_verified is {_describe_claim(_claim(backend, response, 'email_verified'))}, not "
-            "true: an unverified address may be anyone's. Have the identity provider verify the address (Keycloak: "
-            "the user's Email verified), or link the account by hand (docs/takeover.md)",
+            f"and {unverified}: an unverified address may be anyone's. Have the identity provider verify the "
+            "address and send it as the email claim (Keycloak: the user's Email verified, and the client scope "
+            "email), or link the account by hand (docs/takeover.md)",
         )
     links = list(_social_links(backend, account))
     if links:
@@ -464,7 +465,28 @@ def _link_name(backend, details, response) -> tuple[str | None, str]:
     # This also covers SOCIAL_AUTH_OIDC_USERNAME_KEY: email and Keycloak's "Email as username".
     if isinstance(token_email, str) and token_email.casefold() == name.casefold():
         return name, "it is the token's email claim"
+    # "Email as username" without the email scope sends the address as preferred_username and no email claim; a
+    # username can also be chosen to look like someone's address. Either way only a verified email claim vouches.
+    if "@" in name:
+        return name, "it has the form of one"
     return name, ""
+
+
+def _unverified_address(backend, response, address: str) -> str | None:
+    """Why the token does not vouch for ``address`` (compared ignoring case), or None when it does: its email
+    claim is that address and its email_verified is the JSON boolean true (OpenID Connect Core 1.0, 5.1)."""
+    email = _claim(backend, response, "email")
+    if not isinstance(email, str) or not email:
+        return f"the token has no email claim ({_describe_claim(email)}), so its email_verified vouches for no address"
+    if email.casefold() != address.casefold():
+        return (
+            f"the token's email claim is another address ({printable(email)}), and its email_verified vouches "
+            "only for that one"
+        )
+    verified = _claim(backend, response, "email_verified")
+    if verified is not True:
+        return f"the token's email_verified is {_describe_claim(verified)}, not true"
+    return None
 
 
 def _claim(backend, response, name: str):

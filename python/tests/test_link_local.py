@@ -290,6 +290,34 @@ def test_usernames_taken_from_the_email_claim_need_it_verified(client, idp, sso_
         assert links_of(erin) == [] and usernames() == ["erin@corp.example"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "email, verified",
+    [(None, None), ("mallory@evil.example", None), ("mallory@evil.example", True)],
+    ids=["no-email-claim", "another-address", "another-verified-address"],
+)
+def test_a_username_that_is_an_address_needs_that_very_address_verified(
+    client, idp, sso_config, sso_log, backend, email, verified
+):
+    """A preferred_username of the form of an e-mail address is the address (Keycloak's "Email as username" without
+    the email scope sends no email claim) or a name chosen to look like one: either way nothing says the person owns
+    it, and the NetBox account of that name was most likely named after its owner's address."""
+    sso_config(takeover=LINK)
+    dave = local("dave@corp.example")
+    claims = keycloak_claims("dave", preferred_username="dave@corp.example", email=email)
+    if email is None:
+        del claims["email"]
+    if verified is not None:
+        claims["email_verified"] = verified
+
+    result = sso_login(client, idp, backend, claims, logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(dave) == [] and usernames() == ["dave@corp.example"]
+    (line,) = refused_lines(sso_log)
+    assert "e-mail address" in line and "dave@corp.example" in line and "email_verified" in line
+
+
 def test_an_oidc_username_key_of_email_needs_it_verified(client, idp, sso_config, settings):
     sso_config(takeover=LINK)
     settings.SOCIAL_AUTH_OIDC_USERNAME_KEY = "email"
