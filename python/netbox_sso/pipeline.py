@@ -29,10 +29,12 @@ GroupsUnknown, when the token says the user's groups exist but left them out
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 from social_core.utils import module_member, slugify, user_is_active
 
 from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible, printable
@@ -317,24 +319,25 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
     The username is the one social-core's ``get_username`` would start from:
     the e-mail address with SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL, else
     ``details["username"]`` (the ``preferred_username`` claim, or the OIDC
-    backend's USERNAME_KEY claim). Accounts are looked up ignoring case (NetBox
-    refuses usernames that differ only in case, ``users.User.clean``) and
-    compared exactly (PostgreSQL compares case-sensitively, as Django's
-    authentication does). Outcomes:
+    backend's USERNAME_KEY claim). Accounts are looked up as NetBox takes names
+    for one (``_same_name``: ignoring case, as ``users.User.clean`` refuses
+    duplicates, and in Django's NFKC form) and compared exactly (PostgreSQL
+    compares case-sensitively, as Django's authentication does). Outcomes:
 
-    * no account of that name, even ignoring case: None, so the login goes on
+    * no account of that name, even ignoring case and Unicode form: None, so the login goes on
       as without linking (``create_user`` makes a new account);
     * an account of exactly that name that is active, has no social-auth link
       of any provider, is not a superuser (unless ``link_superusers``), and, if
-      the username is an e-mail address, whose token says ``email_verified:
-      true`` (the JSON boolean): returns ``{"user": account, "is_new": False,
+      the username is an e-mail address (has an ``@``), whose token's
+      ``email`` claim is that address with ``email_verified: true`` (the JSON
+      boolean): returns ``{"user": account, "is_new": False,
       LINK_KEY: LocalLink(account)}``; ``associate_user`` then links the
       identity to it and ``load_extra_data`` stores the subject (``sub``).
       One INFO log line names the identity and the account;
-    * any other account of that name (only the case differs, already linked to
-      another identity, a superuser, disabled, an unverified address), or an
-      account of the name ``get_username`` would make of it (cleaned and cut,
-      ``alice`` for ``alice!``), which is never linked: a Refusal (the login
+    * any other account of that name (only the case or the Unicode form
+      differs, already linked to another identity, a superuser, disabled, an
+      unverified address), or an account of the name ``get_username`` would
+      make of it (cleaned and cut, ``alice`` for ``alice!``), which is never linked: a Refusal (the login
       page; one log line with cause and fix). The login never makes a second
       account beside one it was asked to take over.
     """
@@ -370,14 +373,27 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
                 "exactly the NetBox account's username at the identity provider, or link the account by hand "
                 "(docs/takeover.md)",
             )
-        others = ", ".join(printable(candidate.get_username()) for candidate in found)
+        if all(_only_case_differs(candidate.get_username(), name) for candidate in found):
+            others = ", ".join(printable(candidate.get_username()) for candidate in found)
+            raise Refusal(
+                backend,
+                ACCOUNT,
+                f"{who}: not linked: the NetBox account {others} differs from the identity provider's username "
+                f"{shown} only in case; netbox-sso links exactly the same username, and makes no second account "
+                "beside it (spec.takeover.linkLocalAccounts). If the account is this person's, rename it to exactly "
+                f"{shown} (NetBox: Admin > Users > Edit); the next login links it",
+            )
+        # No rename hint: a name that only looks the same may be another person's (al\u0131ce is not alice).
+        others = ", ".join(ascii(candidate.get_username()) for candidate in found)
         raise Refusal(
             backend,
             ACCOUNT,
-            f"{who}: not linked: the NetBox account {others} differs from the identity provider's username {shown} "
-            "only in case; netbox-sso links exactly the same username, and makes no second account beside it "
-            "(spec.takeover.linkLocalAccounts). If the account is this person's, rename it to exactly "
-            f"{shown} (NetBox: Admin > Users > Edit); the next login links it",
+            f"{who}: not linked: the NetBox account {others} and the identity provider's username {ascii(name)} "
+            "are not the same text, but NetBox takes them for one name (Unicode compatibility forms, which Django "
+            "normalizes, or letters such as \u0131 and i, \u017f and s, \u00df and ss, which compare equal "
+            "ignoring case); netbox-sso links exactly the same username, and makes no second account beside it "
+            "(spec.takeover.linkLocalAccounts). Find out at the identity provider whose username this is; if the "
+            "account is this person's, link it by hand (docs/takeover.md)",
         )
     unverified = _unverified_address(backend, response, name) if from_email else None
     if unverified:
@@ -431,10 +447,36 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
 
 
 def _accounts_named(model, name: str) -> list:
-    """Up to 5 accounts whose username equals ``name`` ignoring case; none for a name no account can have."""
-    if not name.isprintable() or len(name) > (_max_length(model, model.USERNAME_FIELD) or len(name)):
+    """Up to 5 accounts whose username NetBox takes for ``name`` (``_same_name``); none for a name no account can have.
+
+    The database only narrows the search: ``iexact`` is Unicode-aware in PostgreSQL (UPPER) but ignores only ASCII
+    case in SQLite (LIKE), so it is asked for the usual spellings of ``name`` and the answer is compared in Python,
+    with the same result on both (PostgreSQL may find more spellings of mixed-case non-ASCII names).
+    """
+    max_length = _max_length(model, model.USERNAME_FIELD)
+    if not name.isprintable() or len(name) > (max_length or len(name)):
         return []
-    return list(model._default_manager.filter(**{f"{model.USERNAME_FIELD}__iexact": name})[:5])
+    folded = unicodedata.normalize("NFKC", name)
+    spellings = {form for text in (name, folded) for form in (text, text.lower(), text.upper(), text.casefold())}
+    query = Q()
+    for form in spellings:
+        if form.isprintable() and len(form) <= (max_length or len(form)):
+            query |= Q(**{f"{model.USERNAME_FIELD}__iexact": form})
+    found = model._default_manager.filter(query).order_by("pk")[:20]
+    return [account for account in found if _same_name(account.get_username(), name)][:5]
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether NetBox takes two usernames for one: equal after Django's normalize_username (NFKC) and ignoring case
+    (Python's full case folding, and upper case as PostgreSQL's UPPER in NetBox's duplicate check users.User.clean:
+    "al\u0131ce" and "alice")."""
+    a, b = unicodedata.normalize("NFKC", a), unicodedata.normalize("NFKC", b)
+    return a.casefold() == b.casefold() or a.upper() == b.upper()
+
+
+def _only_case_differs(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are the same letters in another case: both in NFKC form and equal in lower case."""
+    return all(unicodedata.normalize("NFKC", s) == s for s in (a, b)) and a.lower() == b.lower()
 
 
 def _new_account_name(backend, model, name: str) -> str:

@@ -334,7 +334,11 @@ def test_an_oidc_username_key_of_email_needs_it_verified(client, idp, sso_config
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("netbox_name, idp_name", [("Alice", "alice"), ("alice", "Alice")])
+@pytest.mark.parametrize(
+    "netbox_name, idp_name",
+    [("Alice", "alice"), ("alice", "Alice"), ("\u00c4li", "\u00e4li"), ("\u00e4li", "\u00c4li")],
+    ids=["Alice-alice", "alice-Alice", "non-ASCII-upper-lower", "non-ASCII-lower-upper"],
+)
 def test_a_username_that_differs_only_in_case_is_refused_not_linked_nor_doubled(
     client, idp, sso_config, sso_log, backend, netbox_name, idp_name
 ):
@@ -385,6 +389,37 @@ def test_a_username_netbox_would_turn_into_an_existing_accounts_name_is_refused_
     (line,) = refused_lines(sso_log)
     assert f"username {printable(idp_name)} would become the NetBox username" in line and "not linked" in line
     assert f"NetBox has the account {netbox_name};" in line
+
+
+@pytest.mark.parametrize(
+    "idp_name, netbox_name",
+    [
+        ("a\u0308li", "\u00e4li"),  # the same letters, decomposed (NFD): looks the same, is not the same text
+        ("\ufb01ona", "fiona"),  # the ligature fi, which Django's normalize_username (NFKC) makes fi
+        ("\uff41lice", "alice"),  # a fullwidth a (NFKC: a)
+        ("\u017fam", "sam"),  # the long s (NFKC: s)
+        ("al\u0131ce", "alice"),  # a dotless i, which PostgreSQL's UPPER (NetBox's duplicate check) takes for an i
+        ("stra\u00dfe", "strasse"),  # sharp s, ss ignoring case
+    ],
+    ids=["NFD", "ligature", "fullwidth", "long-s", "dotless-i", "sharp-s"],
+)
+def test_a_username_that_is_an_accounts_name_only_in_unicode_terms_is_refused_without_a_rename_hint(
+    client, idp, sso_config, sso_log, idp_name, netbox_name
+):
+    """Names NetBox or Django take for one (NFKC, case mappings) but which are not the same text: never linked (it may
+    be another person), and no second account either (social-core would make "li", "ona", "alce" of them: ASCII
+    only). The log line spells both names in escapes, and does not tell the admin to rename the account: renaming
+    alice to al\u0131ce would hand it to whoever holds al\u0131ce at the identity provider."""
+    sso_config(takeover=LINK)
+    account = local(netbox_name)
+
+    result = sso_login(client, idp, "oidc", keycloak_claims("x", preferred_username=idp_name), logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(account) == [] and usernames() == [netbox_name]
+    (line,) = refused_lines(sso_log)
+    assert "not linked" in line and ascii(idp_name) in line and ascii(netbox_name) in line
+    assert "rename" not in line and "only in case" not in line
 
 
 def test_a_cleaned_username_that_names_no_account_is_an_ordinary_first_login(client, idp, sso_config):
