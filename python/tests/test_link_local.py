@@ -139,6 +139,30 @@ def test_first_login_takes_over_the_local_account_of_the_same_username(client, i
     assert len([line for line in module_lines(sso_log) if "linked the identity" in line]) == 1
 
 
+def test_what_the_link_changes_on_the_account_and_what_it_leaves(client, idp, sso_config, settings):
+    """docs/takeover.md: the names come from the identity provider, as at every SSO login (social-core's
+    user_details); the e-mail address, staff flag (NetBox 4.4) and password stay, as no setting manages them here;
+    NetBox's REMOTE_AUTH_DEFAULT_GROUPS are added, as at every SSO login."""
+    sso_config(takeover=LINK)
+    settings.REMOTE_AUTH_DEFAULT_GROUPS = ["Everyone"]
+    alice = local("alice")
+    alice.groups.model.objects.create(name="Everyone")
+    alice.first_name, alice.last_name = "Local", "Name"
+    staff = hasattr(alice, "is_staff")
+    if staff:
+        alice.is_staff = True
+    alice.save()
+
+    result = sso_login(client, idp, "keycloak", keycloak_claims("alice", email="alice@idp.example"), logout=True)
+
+    assert result.user.pk == alice.pk
+    alice.refresh_from_db()
+    assert (alice.first_name, alice.last_name) == ("Alice", "Example")
+    assert alice.email == "alice@local.example" and alice.check_password("local-Passw0rd")
+    assert list(alice.groups.values_list("name", flat=True)) == ["Everyone"]
+    assert not staff or alice.is_staff  # staff and superuser groups unset: netbox-sso leaves the flag alone
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_off_the_user_gets_a_second_account_beside_the_local_one(client, idp, sso, sso_log, backend):
     """The documented default: linking is opt-in."""
