@@ -27,6 +27,7 @@ from netbox.netbox_sso.refusals import Refusal
 from .conftest import keycloak_claims
 from .pages import assert_refused
 from .test_hardening import links_of, session_user, sso_login
+from .test_sync import admin, run_sync  # noqa: F401 - admin is the fake Keycloak admin API fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -527,6 +528,38 @@ def test_allowed_groups_still_refuse_before_anything_is_linked(client, idp, sso_
     result = sso_login(client, idp, "keycloak", keycloak_claims("ivan", groups=["/contractors"]), logout=True)
     assert_refused(client, result, "denied")
     assert links_of(ivan) == []
+
+
+# --- the sync afterwards ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", ["deleted", "disabled"])
+def test_the_sync_treats_a_linked_account_as_an_sso_user_and_its_local_password_stops_working(
+    client, idp, sso_config, settings, admin, change
+):
+    """docs/takeover.md: with spec.sync a linked account is an SSO user; when the identity provider deletes or
+    disables the person, the sync deactivates the account, and its local password (kept by the link) no longer logs in."""
+    sso_config(takeover=LINK)
+    settings.SOCIAL_AUTH_NETBOX_SSO_SYNC = {"backend": "keycloak", "keycloak_realm_url": admin.realm_url,
+                                            "client_id": "netbox", "removed_users": "deactivate"}
+    alice = local("alice")
+    local("bob")  # never linked: a local user, which the sync never touches
+    assert sso_login(client, idp, "keycloak", keycloak_claims("alice"), logout=True).user.pk == alice.pk
+    admin.add("alice", groups=[])
+    if change == "deleted":
+        admin.users.pop("alice")
+    else:
+        admin.users["alice"]["enabled"] = False
+
+    counts, out = run_sync()
+
+    assert counts["checked"] == 1 and counts["deactivated"] == 1
+    assert f"user alice: is_active True -> False ({change} at the identity provider)" in out
+    alice.refresh_from_db()
+    assert not alice.is_active and alice.check_password("local-Passw0rd")  # the password is there, and refused:
+    client.logout()
+    assert not client.login(username="alice", password="local-Passw0rd")
+    assert client.login(username="bob", password="local-Passw0rd")
 
 
 # --- docs/takeover.md "By hand" -------------------------------------------------------------------
