@@ -562,6 +562,30 @@ def test_the_sync_treats_a_linked_account_as_an_sso_user_and_its_local_password_
     assert client.login(username="bob", password="local-Passw0rd")
 
 
+@pytest.mark.parametrize("uid", ["alice", "alice.smith"])
+def test_an_account_linked_by_hand_to_a_user_id_the_provider_does_not_know_is_deactivated_by_the_next_sync(
+    sso_config, settings, admin, uid
+):
+    """docs/takeover.md "By hand": the sync takes a link's user id that the provider does not know for a deleted
+    user. The documented nbshell code for the keycloak backend (user id: the username), right and mistyped."""
+    sso_config()
+    settings.SOCIAL_AUTH_NETBOX_SSO_SYNC = {"backend": "keycloak", "keycloak_realm_url": admin.realm_url,
+                                            "client_id": "netbox", "removed_users": "deactivate"}
+    doc = (Path(__file__).parents[2] / "docs" / "takeover.md").read_text(encoding="utf-8")
+    link_code = re.findall(r"nbshell --command '\n(.*?)\n'\n", doc, re.S)[0]
+    link_code = link_code.replace('provider="oidc", uid="<the sub of alice>"', f'provider="keycloak", uid="{uid}"')
+    alice = local("alice")
+    admin.add("alice", groups=[])
+
+    exec(link_code, {"users": SimpleNamespace(User=get_user_model())})  # noqa: S102 - the documented code
+    counts, out = run_sync()
+
+    alice.refresh_from_db()
+    assert links_of(alice) == [("keycloak", uid)]
+    assert alice.is_active == (uid == "alice")
+    assert ("user alice: is_active True -> False (deleted at the identity provider)" in out) == (uid != "alice")
+
+
 # --- docs/takeover.md "By hand" -------------------------------------------------------------------
 
 
