@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from social_django.models import UserSocialAuth
 from social_django.utils import load_backend, load_strategy
 
@@ -560,6 +562,26 @@ def test_the_sync_treats_a_linked_account_as_an_sso_user_and_its_local_password_
     client.logout()
     assert not client.login(username="alice", password="local-Passw0rd")
     assert client.login(username="bob", password="local-Passw0rd")
+
+
+def test_deactivate_after_days_counts_the_local_logins_of_a_linked_account(client, idp, sso_config, settings):
+    """docs/takeover.md: the password a linked account keeps is a way in that keeps it from counting as unused."""
+    sso_config(takeover=LINK)
+    settings.SOCIAL_AUTH_NETBOX_SSO_SYNC = {"backend": "keycloak", "keycloak_realm_url": None, "client_id": "netbox",
+                                            "removed_users": "deactivate", "deactivate_after_days": 30}
+    alice, bob = local("alice"), local("bob")
+    for user in (alice, bob):
+        assert sso_login(client, idp, "keycloak", keycloak_claims(user.username), logout=True).user.pk == user.pk
+    get_user_model().objects.update(last_login=timezone.now() - timedelta(days=31))
+    client.logout()
+    assert client.login(username="alice", password="local-Passw0rd")  # NetBox's login form
+
+    counts, out = run_sync()
+
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert alice.is_active and not bob.is_active
+    assert counts["deactivated"] == 1 and "user bob: is_active True -> False (no login for more than 30 days)" in out
 
 
 @pytest.mark.parametrize("uid", ["alice", "alice.smith"])
