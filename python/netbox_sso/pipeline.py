@@ -357,6 +357,17 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
     account = next((candidate for candidate in found if candidate.get_username() == name), None)
     who = f"{getattr(backend, 'name', '?')} login of {_who(backend, details, response, uid)}"
     shown = printable(name)
+    unverified = _unverified_address(backend, response, name) if from_email else None
+    if unverified and found:
+        # before the case refusal, whose rename hint would only lead to this refusal at the next login
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"{who}: not linked to the NetBox account {', '.join(printable(c.get_username()) for c in found)}: the "
+            f"username {shown} is an e-mail address ({from_email}) and {unverified}: an unverified address may be "
+            "anyone's. Have the identity provider verify the address and send it as the email claim (Keycloak: the "
+            "user's Email verified, and the client scope email), or link the account by hand (docs/takeover.md)",
+        )
     if account is None:
         if not found:
             made = _new_account_name(backend, model, name)
@@ -394,16 +405,6 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
             "ignoring case); netbox-sso links exactly the same username, and makes no second account beside it "
             "(spec.takeover.linkLocalAccounts). Find out at the identity provider whose username this is; if the "
             "account is this person's, link it by hand (docs/takeover.md)",
-        )
-    unverified = _unverified_address(backend, response, name) if from_email else None
-    if unverified:
-        raise Refusal(
-            backend,
-            ACCOUNT,
-            f"{who}: not linked to the NetBox account {shown}: the username is an e-mail address ({from_email}) "
-            f"and {unverified}: an unverified address may be anyone's. Have the identity provider verify the "
-            "address and send it as the email claim (Keycloak: the user's Email verified, and the client scope "
-            "email), or link the account by hand (docs/takeover.md)",
         )
     links = list(_social_links(backend, account))
     if links:

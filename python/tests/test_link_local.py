@@ -292,6 +292,21 @@ def test_an_email_username_is_not_linked_unless_verified(client, idp, sso_config
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_an_unverified_address_gets_no_rename_hint_for_an_account_of_another_case(client, idp, sso_config, sso_log, backend):
+    """The rename the case refusal suggests would only lead to the next refusal (and hands the account to a claim
+    nobody verified): the refusal names the unverified address instead."""
+    sso_config(takeover=LINK)
+    dave = local("Dave@corp.example")
+
+    result = sso_login(client, idp, backend, email_user(email_verified=False), logout=True)
+
+    assert_refused(client, result, "account")
+    assert links_of(dave) == [] and usernames() == ["Dave@corp.example"]
+    (line,) = refused_lines(sso_log)
+    assert "email_verified is false" in line and "rename" not in line
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_verified_email_username_is_linked(client, idp, sso_config, backend):
     sso_config(takeover=LINK)
     dave = local("dave@corp.example")
