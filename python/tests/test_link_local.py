@@ -464,6 +464,26 @@ def test_a_username_that_is_an_accounts_name_only_in_unicode_terms_is_refused_wi
     assert "rename" not in line and "only in case" not in line
 
 
+@pytest.mark.parametrize("value", [["alice"], {"name": "alice"}, True, 1.5, None, "", "  "],
+                         ids=["list", "object", "boolean", "float", "null", "empty", "spaces"])
+def test_a_username_claim_that_names_nobody_links_nothing_and_fails_nothing(client, idp, sso_config, value):
+    """Odd preferred_username values are left out (backends.get_user_details): the login is an ordinary first login
+    under a random name, and no account is linked."""
+    sso_config(takeover=LINK)
+    alice = local("alice")
+    result = sso_login(client, idp, "oidc", keycloak_claims("alice", preferred_username=value), logout=True)
+    assert result.response.status_code == 302 and result.response["Location"] == "/"
+    assert result.user is not None and result.user.pk != alice.pk and links_of(alice) == []
+
+
+def test_an_integer_username_claim_is_its_decimal_text(client, idp, sso_config):
+    sso_config(takeover=LINK)
+    local("alice")
+    account = local("5")
+    result = sso_login(client, idp, "oidc", keycloak_claims("alice", preferred_username=5), logout=True)
+    assert result.user.pk == account.pk and links_of(account) == [("oidc", "sub-alice")]
+
+
 def test_a_cleaned_username_that_names_no_account_is_an_ordinary_first_login(client, idp, sso_config):
     sso_config(takeover=LINK)
     local("alice")
