@@ -559,12 +559,22 @@ def test_check_account_accepts_only_the_link_steps_own_choice(sso_config, marker
     assert check_account(auth, uid="eve", user=eve, social=None, is_new=False, **{LINK_KEY: LocalLink(eve)}) is None
 
 
-def test_allowed_groups_still_refuse_before_anything_is_linked(client, idp, sso_config):
-    sso_config(takeover=LINK, groups={"allowed": ["netbox-users"]})
+@pytest.mark.parametrize(
+    "groups, claims, kind",
+    [
+        ({"allowed": ["netbox-users"]}, {"groups": ["/contractors"]}, "denied"),
+        ({"superuser": ["administrator"]}, {"_claim_names": {"groups": "src1"}}, "groups"),  # a group overage
+    ],
+    ids=["not-allowed", "groups-unknown"],
+)
+def test_a_login_refused_for_its_groups_links_nothing(client, idp, sso_config, groups, claims, kind):
+    """The group refusals come before social_user (refuse_unlisted), so before the link step: no link is stored for a
+    login that is refused."""
+    sso_config(takeover=LINK, groups=groups)
     ivan = local("ivan")
-    result = sso_login(client, idp, "keycloak", keycloak_claims("ivan", groups=["/contractors"]), logout=True)
-    assert_refused(client, result, "denied")
-    assert links_of(ivan) == []
+    result = sso_login(client, idp, "keycloak", keycloak_claims("ivan", **claims), logout=True)
+    assert_refused(client, result, kind)
+    assert links_of(ivan) == [] and usernames() == ["ivan"]
 
 
 # --- the sync afterwards ---------------------------------------------------------------------------
