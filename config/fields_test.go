@@ -218,7 +218,7 @@ func fieldCases(t *testing.T) []fieldCase {
 			[]string{"spec.provider.keepAccountsFrom: must be a string, got a number"}},
 		{"keepAccountsFrom for keycloak", with("spec.provider.keepAccountsFrom", "okta-openidconnect"),
 			[]string{"spec.provider.keepAccountsFrom: needs type oidc (got keycloak): netbox-sso logs in to okta-openidconnect with OpenID Connect discovery and the provider's keys"}},
-		{"email as the user id of an Entra takeover", with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted, "spec.provider.keepAccountsFrom", "azuread-tenant-oauth2", "spec.provider.userIDClaim", "email"),
+		{"email as the user id of an Entra takeover", with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted, "spec.provider.keepAccountsFrom", "azuread-tenant-oauth2", "spec.provider.userIDClaim", "email", "spec.takeover", deleted),
 			[]string{"spec.provider.userIDClaim: email cannot identify users of azuread-tenant-oauth2: Microsoft Entra ID sends no email_verified claim, which netbox-sso needs to trust an e-mail address as the user id, so every login would be refused; leave userIDClaim out for azuread-tenant-oauth2's own user id (sub)"}},
 		{"buttonLabel empty", with("spec.provider.buttonLabel", ""), []string{"spec.provider.buttonLabel: must not be empty"}},
 		{"buttonLabel mapping", with("spec.provider.buttonLabel", map[string]any{}), []string{"spec.provider.buttonLabel: must be a string, got a mapping"}},
@@ -277,6 +277,8 @@ func fieldCases(t *testing.T) []fieldCase {
 		{"linkSuperusers number", with("spec.takeover.linkSuperusers", 1), []string{"spec.takeover.linkSuperusers: must be a boolean, got a number"}},
 		{"linkSuperusers without linkLocalAccounts", with("spec.takeover.linkLocalAccounts", deleted), []string{
 			"spec.takeover.linkSuperusers: links superuser accounts only together with spec.takeover.linkLocalAccounts: true; set both, or remove linkSuperusers"}},
+		{"linkLocalAccounts with an Entra takeover", with("spec.provider.type", "oidc", "spec.provider.publicKey", deleted, "spec.provider.keepAccountsFrom", "azuread-oauth2"), []string{
+			"spec.takeover.linkLocalAccounts: cannot link accounts of azuread-oauth2: Microsoft Entra ID's usernames (preferred_username, upn) are user@domain names and its tokens carry no email_verified claim, which netbox-sso needs to link a username of that form, so the first login of everyone with a NetBox account of that name would be refused; remove spec.takeover and link those accounts by hand (docs/takeover.md)"}},
 		{"linkSuperusers without superuser groups", with("spec.groups.superuser", deleted), []string{
 			"spec.takeover.linkSuperusers: needs spec.groups.superuser: without superuser groups no login changes is_superuser, so whoever holds a superuser's username at the identity provider would keep that account's full rights for good; list the groups whose members are superusers"}},
 

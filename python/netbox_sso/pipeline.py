@@ -29,11 +29,13 @@ GroupsUnknown, when the token says the user's groups exist but left them out
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from social_core.utils import user_is_active
+from django.db.models import Q
+from social_core.utils import module_member, slugify, user_is_active
 
 from . import SUBJECT_KEY, ClaimSource, Config, load_config, logger, make_visible, printable
 from .refusals import ACCOUNT, DENIED, GROUPS, INACTIVE, Refusal
@@ -317,24 +319,27 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
     The username is the one social-core's ``get_username`` would start from:
     the e-mail address with SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL, else
     ``details["username"]`` (the ``preferred_username`` claim, or the OIDC
-    backend's USERNAME_KEY claim). Accounts are looked up ignoring case (NetBox
-    refuses usernames that differ only in case, ``users.User.clean``) and
-    compared exactly (PostgreSQL compares case-sensitively, as Django's
-    authentication does). Outcomes:
+    backend's USERNAME_KEY claim). Accounts are looked up as NetBox takes names
+    for one (``_same_name``: ignoring case, as ``users.User.clean`` refuses
+    duplicates, and in Django's NFKC form) and compared exactly (PostgreSQL
+    compares case-sensitively, as Django's authentication does). Outcomes:
 
-    * no account of that name, even ignoring case: None, so the login goes on
+    * no account of that name, even ignoring case and Unicode form: None, so the login goes on
       as without linking (``create_user`` makes a new account);
     * an account of exactly that name that is active, has no social-auth link
       of any provider, is not a superuser (unless ``link_superusers``), and, if
-      the username is an e-mail address, whose token says ``email_verified:
-      true`` (the JSON boolean): returns ``{"user": account, "is_new": False,
+      the username is an e-mail address (has an ``@``), whose token's
+      ``email`` claim is that address with ``email_verified: true`` (the JSON
+      boolean): returns ``{"user": account, "is_new": False,
       LINK_KEY: LocalLink(account)}``; ``associate_user`` then links the
       identity to it and ``load_extra_data`` stores the subject (``sub``).
       One INFO log line names the identity and the account;
-    * any other account of that name (only the case differs, already linked to
-      another identity, a superuser, disabled, an unverified address): a
-      Refusal (the login page; one log line with cause and fix). The login
-      never makes a second account beside one it was asked to take over.
+    * any other account of that name (only the case or the Unicode form
+      differs, already linked to another identity, a superuser, disabled, an
+      unverified address), or an account of the name ``get_username`` would
+      make of it (cleaned and cut, ``alice`` for ``alice!``), which is never linked: a Refusal (the login
+      page; one log line with cause and fix). The login never makes a second
+      account beside one it was asked to take over.
     """
     if social is not None or user is not None:
         return None
@@ -343,33 +348,63 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
         return None
     make_visible()
     name, from_email = _link_name(backend, details, response)
+    if not name:
+        return None
     model = backend.strategy.storage.user.user_model()
-    if not name or not name.isprintable() or len(name) > (_max_length(model, model.USERNAME_FIELD) or len(name)):
-        return None  # no account can have this name (NetBox usernames are printable, at most 150 characters)
-    found = list(model._default_manager.filter(**{f"{model.USERNAME_FIELD}__iexact": name})[:5])
+    # No account can have a name that is not printable or longer than the column (NetBox usernames are printable,
+    # at most 150 characters); PostgreSQL refuses NUL in a query.
+    found = _accounts_named(model, name)
     account = next((candidate for candidate in found if candidate.get_username() == name), None)
     who = f"{getattr(backend, 'name', '?')} login of {_who(backend, details, response, uid)}"
     shown = printable(name)
+    unverified = _unverified_address(backend, response, name) if from_email else None
+    if unverified and found:
+        # before the case refusal, whose rename hint would only lead to this refusal at the next login
+        raise Refusal(
+            backend,
+            ACCOUNT,
+            f"{who}: not linked to the NetBox account {', '.join(printable(c.get_username()) for c in found)}: the "
+            f"username {shown} is an e-mail address ({from_email}) and {unverified}: an unverified address may be "
+            "anyone's. Have the identity provider verify the address and send it as the email claim (Keycloak: the "
+            "user's Email verified, and the client scope email), or link the account by hand (docs/takeover.md)",
+        )
     if account is None:
         if not found:
-            return None
-        others = ", ".join(printable(candidate.get_username()) for candidate in found)
+            made = _new_account_name(backend, model, name)
+            clash = _accounts_named(model, made) if made and made != name else []
+            if not clash:
+                return None
+            raise Refusal(
+                backend,
+                ACCOUNT,
+                f"{who}: not linked: the identity provider's username {shown} would become the NetBox username "
+                f"{printable(made)} (social-core's get_username cleans and shortens usernames), and NetBox has the "
+                f"account {', '.join(printable(c.get_username()) for c in clash)}; netbox-sso links exactly the same "
+                "username, and makes no second account beside it (spec.takeover.linkLocalAccounts). Give the user "
+                "exactly the NetBox account's username at the identity provider, or link the account by hand "
+                "(docs/takeover.md)",
+            )
+        if all(_only_case_differs(candidate.get_username(), name) for candidate in found):
+            others = ", ".join(printable(candidate.get_username()) for candidate in found)
+            raise Refusal(
+                backend,
+                ACCOUNT,
+                f"{who}: not linked: the NetBox account {others} differs from the identity provider's username "
+                f"{shown} only in case; netbox-sso links exactly the same username, and makes no second account "
+                "beside it (spec.takeover.linkLocalAccounts). If the account is this person's, rename it to exactly "
+                f"{shown} (NetBox: Admin > Users > Edit); the next login links it",
+            )
+        # No rename hint: a name that only looks the same may be another person's (al\u0131ce is not alice).
+        others = ", ".join(ascii(candidate.get_username()) for candidate in found)
         raise Refusal(
             backend,
             ACCOUNT,
-            f"{who}: not linked: the NetBox account {others} differs from the identity provider's username {shown} "
-            "only in case; netbox-sso links exactly the same username, and makes no second account beside it "
-            "(spec.takeover.linkLocalAccounts). If the account is this person's, rename it to exactly "
-            f"{shown} (NetBox: Admin > Users > Edit); the next login links it",
-        )
-    if from_email and _claim(backend, response, "email_verified") is not True:
-        raise Refusal(
-            backend,
-            ACCOUNT,
-            f"{who}: not linked to the NetBox account {shown}: the username is an e-mail address ({from_email}) "
-            f"and the token's email_verified is {_describe_claim(_claim(backend, response, 'email_verified'))}, not "
-            "true: an unverified address may be anyone's. Have the identity provider verify the address (Keycloak: "
-            "the user's Email verified), or link the account by hand (docs/takeover.md)",
+            f"{who}: not linked: the NetBox account {others} and the identity provider's username {ascii(name)} "
+            "are not the same text, but NetBox takes them for one name (Unicode compatibility forms, which Django "
+            "normalizes, or letters such as \u0131 and i, \u017f and s, \u00df and ss, which compare equal "
+            "ignoring case); netbox-sso links exactly the same username, and makes no second account beside it "
+            "(spec.takeover.linkLocalAccounts). Find out at the identity provider whose username this is; if the "
+            "account is this person's, link it by hand (docs/takeover.md)",
         )
     links = list(_social_links(backend, account))
     if links:
@@ -401,13 +436,63 @@ def link_local_account(backend, uid=None, user=None, social=None, details=None, 
         )
     logger.info(
         "netbox-sso: %s: linked the identity (user id %s) to the existing NetBox account %s (id %s), as "
-        "spec.takeover.linkLocalAccounts allows; its rights come from the identity provider from this login on",
+        "spec.takeover.linkLocalAccounts allows; from this login on the identity provider decides what netbox-sso "
+        "manages (superuser, staff, mapped groups); the account keeps its other groups, object permissions, API "
+        "tokens and local password",
         who,
         printable(str(uid)),
         shown,
         account.pk,
     )
     return {"user": account, "is_new": False, LINK_KEY: LocalLink(account)}
+
+
+def _accounts_named(model, name: str) -> list:
+    """Up to 5 accounts whose username NetBox takes for ``name`` (``_same_name``); none for a name no account can have.
+
+    The database only narrows the search: ``iexact`` is Unicode-aware in PostgreSQL (UPPER) but ignores only ASCII
+    case in SQLite (LIKE), so it is asked for the usual spellings of ``name`` and the answer is compared in Python,
+    with the same result on both (PostgreSQL may find more spellings of mixed-case non-ASCII names).
+    """
+    max_length = _max_length(model, model.USERNAME_FIELD)
+    if not name.isprintable() or len(name) > (max_length or len(name)):
+        return []
+    folded = unicodedata.normalize("NFKC", name)
+    spellings = {form for text in (name, folded) for form in (text, text.lower(), text.upper(), text.casefold())}
+    query = Q()
+    for form in spellings:
+        if form.isprintable() and len(form) <= (max_length or len(form)):
+            query |= Q(**{f"{model.USERNAME_FIELD}__iexact": form})
+    found = model._default_manager.filter(query).order_by("pk")[:20]
+    return [account for account in found if _same_name(account.get_username(), name)][:5]
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether NetBox takes two usernames for one: equal after Django's normalize_username (NFKC) and ignoring case
+    (Python's full case folding, and upper case as PostgreSQL's UPPER in NetBox's duplicate check users.User.clean:
+    "al\u0131ce" and "alice")."""
+    a, b = unicodedata.normalize("NFKC", a), unicodedata.normalize("NFKC", b)
+    return a.casefold() == b.casefold() or a.upper() == b.upper()
+
+
+def _only_case_differs(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are the same letters in another case: both in NFKC form and equal in lower case."""
+    return all(unicodedata.normalize("NFKC", s) == s for s in (a, b)) and a.lower() == b.lower()
+
+
+def _new_account_name(backend, model, name: str) -> str:
+    """The username social-core's ``get_username`` first tries for ``name``: cut to the column's length, cleaned
+    (CLEAN_USERNAMES, CLEAN_USERNAME_FUNCTION) and slugified (SLUGIFY_USERNAMES, SLUGIFY_FUNCTION), in its order.
+    Source: social_core.pipeline.user.get_username (social-auth-core 4.7.0 to 5.2.0)."""
+    max_length = _max_length(model, model.USERNAME_FIELD)
+    made = name[:max_length] if max_length else name
+    if backend.setting("CLEAN_USERNAMES", True):
+        custom = backend.setting("CLEAN_USERNAME_FUNCTION")
+        made = module_member(custom)(made) if custom else backend.strategy.storage.user.clean_username(made)
+    if backend.setting("SLUGIFY_USERNAMES", False):
+        custom = backend.setting("SLUGIFY_FUNCTION")
+        made = module_member(custom)(made) if custom else slugify(made)
+    return made if isinstance(made, str) else ""
 
 
 def _link_name(backend, details, response) -> tuple[str | None, str]:
@@ -423,7 +508,28 @@ def _link_name(backend, details, response) -> tuple[str | None, str]:
     # This also covers SOCIAL_AUTH_OIDC_USERNAME_KEY: email and Keycloak's "Email as username".
     if isinstance(token_email, str) and token_email.casefold() == name.casefold():
         return name, "it is the token's email claim"
+    # "Email as username" without the email scope sends the address as preferred_username and no email claim; a
+    # username can also be chosen to look like someone's address. Either way only a verified email claim vouches.
+    if "@" in name:
+        return name, "it has the form of one"
     return name, ""
+
+
+def _unverified_address(backend, response, address: str) -> str | None:
+    """Why the token does not vouch for ``address`` (compared ignoring case), or None when it does: its email
+    claim is that address and its email_verified is the JSON boolean true (OpenID Connect Core 1.0, 5.1)."""
+    email = _claim(backend, response, "email")
+    if not isinstance(email, str) or not email:
+        return f"the token has no email claim ({_describe_claim(email)}), so its email_verified vouches for no address"
+    if email.casefold() != address.casefold():
+        return (
+            f"the token's email claim is another address ({printable(email)}), and its email_verified vouches "
+            "only for that one"
+        )
+    verified = _claim(backend, response, "email_verified")
+    if verified is not True:
+        return f"the token's email_verified is {_describe_claim(verified)}, not true"
+    return None
 
 
 def _claim(backend, response, name: str):
