@@ -166,6 +166,12 @@ func ParseText(text string) (*yaml.RNode, error) {
 }
 
 func parseText(text []byte) (*yaml.RNode, error) {
+	// YAML reads CRLF, CR and LF alike as a line break (YAML 1.2 section 5.4), but yaml.v3 places a comment
+	// differently after a CR than after an LF, so that an object re-encoded (with LF) and read again could move
+	// its comments. Read every break as LF; values are the same, since YAML normalizes breaks in them to LF.
+	if bytes.IndexByte(text, '\r') >= 0 {
+		text = bytes.ReplaceAll(bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
