@@ -288,11 +288,12 @@ func encode(n *yaml.RNode) (string, error) {
 		node = doc
 	}
 	out, err := encodeNode(node)
-	if err != nil || !innerComments(n.YNode()) {
+	if err != nil || !innerComments(node) {
 		return out, err
 	}
-	// yaml.v3 writes some comments (one after the last line of a nested block) where it reads them back as
-	// another node's, so that writing the object again would move them: write it as it reads back, once.
+	// yaml.v3 writes some comments (one after the last line of a nested block, one after a flow mapping) where it
+	// reads them back as another node's, so that writing the object again would move them: write it as it reads
+	// back, once.
 	var again yaml.Node
 	if yaml.Unmarshal([]byte(out), &again) != nil {
 		return out, nil
