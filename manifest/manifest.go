@@ -329,7 +329,8 @@ func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 // other values: a folded block with a line break ("a\n b" came back "a\n\n b"), a text that starts with a tab
 // in a block or with a line break ("\ta\n"), and an empty null in a flow collection or as a key ("{a: }" came
 // back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
-// those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded.
+// those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded. A line
+// comment of a block collection, which the library would drop, becomes its foot comment.
 func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")
@@ -341,6 +342,12 @@ func keepValues(n *yaml.Node, inFlow bool) {
 		}
 	}
 	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	if !inFlow && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && n.LineComment != "" {
+		// A comment the YAML library gives a block collection as its line comment ("? #c" after a mapping's
+		// last entry) is one it does not write: keep it as the collection's foot comment.
+		n.FootComment = strings.TrimPrefix(n.FootComment+"\n"+n.LineComment, "\n")
+		n.LineComment = ""
+	}
 	for i, c := range n.Content {
 		key := n.Kind == yaml.MappingNode && i%2 == 0
 		if (inFlow || key) && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" {
