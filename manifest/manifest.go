@@ -322,6 +322,19 @@ func innerComments(n *yaml.Node) bool {
 	return false
 }
 
+// joinLineComments keeps a mapping key's line comment that yaml.v3 would drop: the library writes a key and a value
+// that sits on the key's line ("k:  #a\n  v #b" read back as k "#a", v "#b") with the value's line comment only, so
+// the two become one comment after the value ("k: v #a #b"). A block collection's comments are left alone: its key's
+// line comment is written.
+func joinLineComments(key, value *yaml.Node, inFlow bool) {
+	block := !inFlow && value.Style&yaml.FlowStyle == 0 && (value.Kind == yaml.MappingNode || value.Kind == yaml.SequenceNode)
+	if key.LineComment == "" || value.LineComment == "" || block {
+		return
+	}
+	value.LineComment = key.LineComment + " " + value.LineComment
+	key.LineComment = ""
+}
+
 // Bytes is the stream written so far.
 func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 
@@ -330,7 +343,8 @@ func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 // in a block or with a line break ("\ta\n"), and an empty null in a flow collection or as a key ("{a: }" came
 // back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
 // those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded. A line
-// comment of a block collection, which the library would drop, becomes its foot comment.
+// comment of a block collection, which the library would drop, becomes its foot comment; a key's line comment
+// that the library would drop for its value's, joins the value's.
 func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")
@@ -352,6 +366,9 @@ func keepValues(n *yaml.Node, inFlow bool) {
 		key := n.Kind == yaml.MappingNode && i%2 == 0
 		if (inFlow || key) && c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" {
 			c.Value = "null"
+		}
+		if key && i+1 < len(n.Content) {
+			joinLineComments(c, n.Content[i+1], inFlow)
 		}
 		keepValues(c, inFlow)
 	}

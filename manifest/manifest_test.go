@@ -202,6 +202,13 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		"apiVersion: 0\nkind: 0\nmetadata:\n  0: \n  0: \n  labels:\n   0: \n  #000",
 		"apiVersion: v1\nkind: A\nspec:\n  x:\n    y: 1\n    # after y\nz: 2\n",
 		"apiVersion: v1\nkind: A # line\nspec:\n  # head of x\n  x: 1\n\n# foot\n",
+		// A key's line comment and its value's, both on one line once written (yaml.v3 kept the value's only).
+		"apiVersion: v1\nkind: A\nki:  #00\n  0Versi #",
+		"apiVersion: v1\nkind: A\nq:  #on q\n  \"v\" #on v\n",
+		"apiVersion: v1\nkind: A\nm:  #on m\n  {x: 1} #on the map\n",
+		"apiVersion: v1\nkind: A\ns:  #on s\n  [1] #on the list\n",
+		"apiVersion: v1\nkind: A\nl:  #on l\n  |  #on the block\n  text\n",
+		"apiVersion: v1\nkind: A\nb:  #on b\n  c: 1 #on c\n",
 	} {
 		var first Writer
 		d := Split([]byte(in))[0]
@@ -209,6 +216,7 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		want := comments(n.Document())
 		if err := first.Replace(d, n); err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +232,7 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		if string(first.Bytes()) != string(second.Bytes()) {
 			t.Errorf("%q\nwritten %q\nthen    %q", in, first.Bytes(), second.Bytes())
 		}
-		for _, c := range comments(n.Document()) {
+		for _, c := range want {
 			if !strings.Contains(string(first.Bytes()), c) {
 				t.Errorf("%q: comment %q lost: %q", in, c, first.Bytes())
 			}
@@ -256,5 +264,32 @@ func TestParseTextRefusesWhatTheLibraryWouldDrop(t *testing.T) {
 				t.Errorf("ParseText(%q) read back as %q", c.text, again)
 			}
 		}
+	}
+}
+
+// A value from the input shows in a message on one line, as it is when plain and quoted when not.
+func TestPrintableKeepsAMessageOnOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"netbox/netbox":            "netbox/netbox",
+		"Deployment":               "Deployment",
+		"NetBoxSSO\nmetadata: sso": `"NetBoxSSO\nmetadata: sso"`,
+		"two words":                `"two words"`,
+		"tab\there":                `"tab\there"`,
+		"zero\u200bwidth":          `"zero\u200bwidth"`,
+		"":                         `""`,
+		strings.Repeat("a", 80):    strings.Repeat("a", 80),
+		strings.Repeat("a", 81):    `"` + strings.Repeat("a", 40) + `…"`,
+		"ünïcödé-names.are/fine":   "ünïcödé-names.are/fine",
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %s, want %s", in, got, want)
+		}
+	}
+	n, err := Split([]byte("apiVersion: v1\nkind: \"Config\\nMap\"\nmetadata:\n  name: \"a b\"\n  namespace: ns\n"))[0].Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := Describe(2, n), `document 2 ("Config\nMap" "ns/a b")`; got != want {
+		t.Errorf("Describe = %s, want %s", got, want)
 	}
 }
