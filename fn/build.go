@@ -60,7 +60,7 @@ func BuildObjects(nodes []*yaml.RNode, rel *Release, cfg *config.Config) (*Objec
 func (p *Objects) Added() []string {
 	var out []string
 	for _, obj := range p.objects {
-		out = append(out, obj.GetKind()+" "+manifest.QualifiedName(obj))
+		out = append(out, obj.GetKind()+" "+manifest.Printable(manifest.QualifiedName(obj)))
 	}
 	return out
 }

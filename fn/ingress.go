@@ -3,6 +3,7 @@ package fn
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -30,6 +31,11 @@ func webServices(nodes []*yaml.RNode, rel *Release) map[string]bool {
 	return map[string]bool{nodes[rel.ConfigMap].GetName(): true}
 }
 
+// dnsSubdomain is a host name as Kubernetes accepts it in an Ingress rule or an HTTPRoute (a lowercase RFC 1123
+// subdomain of at most 253 characters: k8s.io/apimachinery/pkg/util/validation, IsDNS1123Subdomain), without the
+// wildcard label, which names no one URL.
+var dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
 // publicRoutes lists the origins at which the input's Ingress and HTTPRoute objects serve the release's web
 // Service, sorted by host, then scheme.
 func publicRoutes(nodes []*yaml.RNode, rel *Release) []route {
@@ -37,8 +43,8 @@ func publicRoutes(nodes []*yaml.RNode, rel *Release) []route {
 	var out []route
 	seen := map[string]bool{}
 	add := func(r route) {
-		// A rule without a host, or with a wildcard host, names no URL a user opens.
-		if r.host != "" && !strings.Contains(r.host, "*") && !seen[r.scheme+"\x00"+r.host] {
+		// A rule without a host, with a wildcard host, or with one Kubernetes refuses names no URL a user opens.
+		if dnsSubdomain.MatchString(r.host) && len(r.host) <= 253 && !seen[r.scheme+"\x00"+r.host] {
 			seen[r.scheme+"\x00"+r.host] = true
 			out = append(out, r)
 		}

@@ -62,6 +62,10 @@ func TestPublicURLFromRoutes(t *testing.T) {
 		redirect               string
 		warn                   string
 	}{
+		// A host Kubernetes refuses (it would not apply the Ingress) names no URL; one with a line break must not
+		// reach a message either.
+		{"host with a line break", "https://netbox.example.com", ingress("netbox", "netbox", "hosts: ['a\\nb.example.com']", "a\\nb.example.com"), true, "https://netbox.example.com/oauth/complete/keycloak/", ""},
+		{"host in capitals", "", ingress("netbox", "netbox", "hosts: [NetBox.example.com]", "NetBox.example.com"), false, "", ""},
 		{"netboxURL under a path NetBox does not have", "https://example.com/netbox", "", true, "https://example.com/netbox/oauth/complete/keycloak/", `spec.netboxURL has the path "/netbox/", but NetBox has no BASE_PATH`},
 	}...)
 	base, err := os.ReadFile("../testdata/keycloak-secret-ref/input.yaml")
@@ -142,6 +146,37 @@ func TestPublicURLUnderBasePath(t *testing.T) {
 		all := strings.Join(fn.Messages(out.Findings), "\n")
 		if c.warn == "" && strings.Contains(all, "BASE_PATH") || c.warn != "" && !strings.Contains(all, c.warn) {
 			t.Errorf("netboxURL %q: warnings %q, want %q", c.netboxURL, all, c.warn)
+		}
+	}
+}
+
+// The summary explain prints names objects on one line each, even when the input's namespace has a line break
+// (Kubernetes refuses such a namespace; the summary must still not garble).
+func TestSummaryNamesObjectsOnOneLine(t *testing.T) {
+	base, err := os.ReadFile("../testdata/keycloak-secret-ref/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.ReplaceAll(string(base), "namespace: netbox\n", "namespace: \"net\\nbox\"\n")
+	docs := manifest.Split([]byte(in))
+	for i, d := range docs {
+		d.Index = i
+	}
+	nodes, err := manifest.ParseAll(docs, fn.Relevant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := append(append([]string{}, out.Plan.Added...), out.Plan.Workloads...)
+	if len(out.Plan.Added) == 0 || len(out.Plan.Workloads) == 0 {
+		t.Fatalf("nothing added or wired: %q", lines)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "\n") || !strings.Contains(l, `net\nbox`) {
+			t.Errorf("%q: want the namespace quoted on one line", l)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package manifest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -13,11 +15,36 @@ func Describe(index int, n *yaml.RNode) string {
 	if kind == "" {
 		return fmt.Sprintf("document %d", index)
 	}
+	kind = Printable(kind)
 	name := QualifiedName(n)
+	if name != "" {
+		name = Printable(name)
+	}
 	if name == "" {
 		return fmt.Sprintf("document %d (%s)", index, kind)
 	}
 	return fmt.Sprintf("document %d (%s %s)", index, kind, name)
+}
+
+// Printable gives a value from the input as a message may show it: as it is when it is not empty and has no space, control or
+// invisible character and at most 80 bytes (a kind, a name, "namespace/name"), and otherwise quoted (Go syntax)
+// and shortened to 40 characters, so that a value with a line break or a pasted paragraph cannot garble the
+// message or pass for another line of it.
+func Printable(s string) string {
+	plain := s != "" && len(s) <= 80
+	for _, r := range s {
+		if !plain {
+			break
+		}
+		plain = unicode.IsGraphic(r) && !unicode.IsSpace(r)
+	}
+	if plain {
+		return s
+	}
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // QualifiedName is "namespace/name", or "name" for an object without a namespace, or "" without a name. It reads
@@ -30,7 +57,7 @@ func QualifiedName(n *yaml.RNode) string {
 	return name
 }
 
-// safeScalar reads a scalar at path without trusting the document's shape.
+// ScalarAt reads a scalar at path without trusting the document's shape.
 func ScalarAt(n *yaml.RNode, path ...string) string {
 	cur := n.YNode()
 	for _, key := range path {

@@ -131,10 +131,11 @@ var wholeInputMessages = []string{
 
 var (
 	configMessage = regexp.MustCompile(`^config (\S+)(: | has (\d+) problems:\n)`)
-	fieldProblem  = regexp.MustCompile(`^(\(document\)|[A-Za-z][A-Za-z0-9_.\-/]*(\[\d+\])*(\.[A-Za-z0-9_.\-/]+(\[\d+\])*)*…?): \S`)
-	fileProblem   = regexp.MustCompile(`^(is empty|is not valid YAML|cannot read|holds \d+ YAML documents)\b`)
-	documentRef   = regexp.MustCompile(`\bdocument (\d+)\b`)
-	itemRef       = regexp.MustCompile(`^ResourceList items\[(\d+)\]`)
+	// A path segment is plain, or quoted (Go syntax) when the key has characters a path cannot show plainly.
+	fieldProblem = regexp.MustCompile(`^(\(document\)|[A-Za-z][A-Za-z0-9_.\-/]*(\[\d+\])*(\.([A-Za-z0-9_.\-/]+|"([^"\\]|\\.)*")(\[\d+\])*)*…?): \S`)
+	fileProblem  = regexp.MustCompile(`^(is empty|is not valid YAML|cannot read|holds \d+ YAML documents)\b`)
+	documentRef  = regexp.MustCompile(`\bdocument (\d+)\b`)
+	itemRef      = regexp.MustCompile(`^ResourceList items\[(\d+)\]`)
 )
 
 // checkNamesWhere checks that a message names the config field or the document it is about.

@@ -108,21 +108,21 @@ func krmConfig(fc *yaml.RNode, o options) (*config.Loaded, error) {
 			content := v.Value.YNode().Content
 			for i := 1; i < len(content); i += 2 {
 				if content[i].Kind != yaml.ScalarNode {
-					return nil, fmt.Errorf("functionConfig.data.%s: must be a string, got a %s", content[i-1].Value, manifest.KindName(content[i].Kind))
+					return nil, fmt.Errorf("functionConfig.data.%s: must be a string, got a %s", manifest.Printable(content[i-1].Value), manifest.KindName(content[i].Kind))
 				}
 			}
 		}
 		data := fc.GetDataMap()
 		for key := range data {
 			if key != "config" {
-				return nil, fmt.Errorf("functionConfig.data.%s: unknown key in the ConfigMap %q; the only key is config, the path of a NetBoxSSO file (kpt fn eval ... -- config=sso.yaml)", key, fc.GetName())
+				return nil, fmt.Errorf("functionConfig.data.%s: unknown key in the ConfigMap %q; the only key is config, the path of a NetBoxSSO file (kpt fn eval ... -- config=sso.yaml)", manifest.Printable(key), fc.GetName())
 			}
 		}
 		if data["config"] != "" {
 			path = data["config"]
 		}
 	default:
-		return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", fc.GetKind(), manifest.ScalarAt(fc, "metadata", "name"), config.Kind, config.APIVersion)
+		return nil, fmt.Errorf("functionConfig is a %s %q: expected kind %s, apiVersion %s", manifest.Printable(fc.GetKind()), manifest.ScalarAt(fc, "metadata", "name"), config.Kind, config.APIVersion)
 	}
 	if path == "" {
 		return nil, fmt.Errorf("no function config: give a NetBoxSSO config (apiVersion %s) as the functionConfig, or its path with --config, %s or (kpt fn eval) -- config=PATH", config.APIVersion, ConfigEnv)
