@@ -48,7 +48,13 @@ func handWiredRender(t *testing.T, image, backend, extraSettings string) []*yaml
 	s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", image)
 	s = strings.Replace(s, `REMOTE_AUTH_BACKEND: ["social_core.backends.keycloak.KeycloakOAuth2"]`, "REMOTE_AUTH_BACKEND: "+backend, 1)
 	s = strings.Replace(s, "    LOGIN_REQUIRED: true\n", "    LOGIN_REQUIRED: true\n"+extraSettings, 1)
-	docs := manifest.Split([]byte(s))
+	return parseRender(t, s)
+}
+
+// parseRender splits and parses a render as the command does, keeping the documents netbox-sso reads.
+func parseRender(t *testing.T, text string) []*yaml.RNode {
+	t.Helper()
+	docs := manifest.Split([]byte(text))
 	for i, d := range docs {
 		d.Index = i
 	}
@@ -241,15 +247,8 @@ func TestTakeoverReadsMountedConfigMaps(t *testing.T) {
 			s = strings.Replace(s, "        volumeMounts:\n", "        volumeMounts:\n"+mount, 1)
 			s = strings.Replace(s, "      volumes:\n", "      volumes:\n"+volume, 1)
 		}
-		docs := manifest.Split([]byte(s + settingsCM))
-		for i, d := range docs {
-			d.Index = i
-		}
-		nodes, err := manifest.ParseAll(docs, fn.Relevant)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
+		nodes := parseRender(t, s+settingsCM)
+		_, err := fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
 		switch {
 		case mounted && (err == nil || !strings.Contains(err.Error(), "(ConfigMap netbox/keycloak-settings) key keycloak.yaml sets SOCIAL_AUTH_KEYCLOAK_ID_KEY: email")):
 			t.Errorf("mounted: error %v, want one naming the ConfigMap and its key", err)
@@ -333,14 +332,7 @@ func TestTakeoverReadsMountedSecrets(t *testing.T) {
 			s := strings.ReplaceAll(string(data), "ghcr.io/netbox-community/netbox:v4.4.8", "netbox:v4.6.8")
 			s = strings.Replace(s, "        volumeMounts:\n", "        volumeMounts:\n"+mount, 1)
 			s = strings.Replace(s, "      volumes:\n", "      volumes:\n"+volume, 1)
-			docs := manifest.Split([]byte(s + secret))
-			for i, d := range docs {
-				d.Index = i
-			}
-			nodes, err := manifest.ParseAll(docs, fn.Relevant)
-			if err != nil {
-				t.Fatal(err)
-			}
+			nodes := parseRender(t, s+secret)
 			out, err := fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
 			if name == "absent" {
 				if err != nil {

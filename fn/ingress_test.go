@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/netbox-sso/netbox-sso/fn"
-	"github.com/netbox-sso/netbox-sso/manifest"
 )
 
 // What the input's Ingress and HTTPRoute objects tell about NetBox's public URL, and what netbox-sso does with it.
@@ -74,14 +73,7 @@ func TestPublicURLFromRoutes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			docs := manifest.Split(append(append([]byte{}, base...), c.extra...))
-			for i, d := range docs {
-				d.Index = i
-			}
-			nodes, err := manifest.ParseAll(docs, fn.Relevant)
-			if err != nil {
-				t.Fatal(err)
-			}
+			nodes := parseRender(t, string(base)+c.extra)
 			l := takeoverConfig(t, "keycloak", "")
 			l.Spec.NetBoxURL = c.netboxURL
 			out, err := fn.Transform(nodes, l)
@@ -126,14 +118,7 @@ func TestPublicURLUnderBasePath(t *testing.T) {
 		{"https://example.com/netbox/", "https://example.com/netbox/oauth/complete/keycloak/", ""},
 		{"https://example.com", "https://example.com/oauth/complete/keycloak/", `spec.netboxURL has the path "/", but NetBox's BASE_PATH is "netbox/"`},
 	} {
-		docs := manifest.Split([]byte(in))
-		for i, d := range docs {
-			d.Index = i
-		}
-		nodes, err := manifest.ParseAll(docs, fn.Relevant)
-		if err != nil {
-			t.Fatal(err)
-		}
+		nodes := parseRender(t, in)
 		l := takeoverConfig(t, "keycloak", "")
 		l.Spec.NetBoxURL = c.netboxURL
 		out, err := fn.Transform(nodes, l)
@@ -158,14 +143,7 @@ func TestSummaryNamesObjectsOnOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := strings.ReplaceAll(string(base), "namespace: netbox\n", "namespace: \"net\\nbox\"\n")
-	docs := manifest.Split([]byte(in))
-	for i, d := range docs {
-		d.Index = i
-	}
-	nodes, err := manifest.ParseAll(docs, fn.Relevant)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nodes := parseRender(t, in)
 	out, err := fn.Transform(nodes, takeoverConfig(t, "keycloak", ""))
 	if err != nil {
 		t.Fatal(err)
