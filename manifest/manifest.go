@@ -344,7 +344,7 @@ func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 // back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
 // those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded. A line
 // comment of a block collection, which the library would drop, becomes its foot comment; a key's line comment
-// that the library would drop for its value's, joins the value's.
+// that the library would drop for its value's, joins the value's, and so does a root's foot comment the document's.
 func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")
@@ -371,5 +371,11 @@ func keepValues(n *yaml.Node, inFlow bool) {
 			joinLineComments(c, n.Content[i+1], inFlow)
 		}
 		keepValues(c, inFlow)
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 && n.FootComment != "" && n.Content[0].FootComment != "" {
+		// The library writes one foot comment at the end of a document: the document's, or its root's when the
+		// document has none. Both become the document's, the root's first.
+		n.FootComment = n.Content[0].FootComment + "\n" + n.FootComment
+		n.Content[0].FootComment = ""
 	}
 }

@@ -209,6 +209,9 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		"apiVersion: v1\nkind: A\ns:  #on s\n  [1] #on the list\n",
 		"apiVersion: v1\nkind: A\nl:  #on l\n  |  #on the block\n  text\n",
 		"apiVersion: v1\nkind: A\nb:  #on b\n  c: 1 #on c\n",
+		// The root's foot comment (here a '? #c' line comment, kept as its foot) and the document's: the library
+		// wrote the document's only.
+		"apiVersion: v1\nkind: A\n0bemdata:\n  lab: \n? #0 0: \n- #000",
 	} {
 		var first Writer
 		d := Split([]byte(in))[0]
