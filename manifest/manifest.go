@@ -291,18 +291,26 @@ func encode(n *yaml.RNode) (string, error) {
 	if err != nil || !innerComments(node) {
 		return out, err
 	}
-	// yaml.v3 writes some comments (one after the last line of a nested block, one after a flow mapping) where it
-	// reads them back as another node's, so that writing the object again would move them: write it as it reads
-	// back, once.
-	var again yaml.Node
-	if yaml.Unmarshal([]byte(out), &again) != nil {
-		return out, nil
-	}
-	if second, err := encodeNode(&again); err == nil {
-		return second, nil
+	// yaml.v3 writes some comments (one after the last line of a nested block, one after a flow mapping, one after
+	// a complex key's "?") where it reads them back as another node's, so that writing the object again would move
+	// them: write it as it reads back. A comment may move more than once before it settles (a complex key's comment
+	// moved in the second writing too), so repeat until the text stays the same, a few times at most.
+	for range maxRewrites {
+		var again yaml.Node
+		if yaml.Unmarshal([]byte(out), &again) != nil {
+			return out, nil
+		}
+		next, err := encodeNode(&again)
+		if err != nil || next == out {
+			return out, nil
+		}
+		out = next
 	}
 	return out, nil
 }
+
+// maxRewrites bounds encode's rewriting of a document with comments; the fuzzer's documents settled within two.
+const maxRewrites = 4
 
 func encodeNode(node *yaml.Node) (string, error) {
 	keepValues(node, false)

@@ -212,6 +212,8 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		// The root's foot comment (here a '? #c' line comment, kept as its foot) and the document's: the library
 		// wrote the document's only.
 		"apiVersion: v1\nkind: A\n0bemdata:\n  lab: \n? #0 0: \n- #000",
+		// A comment after a complex key's "?" that moves twice before it settles.
+		"apiVersion: 0\nkind: 0\nmeta@ata:\n #00 0: : \n  labels \n?  0: d\n: la 0: \n  #000",
 	} {
 		var first Writer
 		d := Split([]byte(in))[0]
