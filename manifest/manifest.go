@@ -334,8 +334,15 @@ func innerComments(n *yaml.Node) bool {
 // that sits on the key's line ("k:  #a\n  v #b" read back as k "#a", v "#b") with the value's line comment only, so
 // the two become one comment after the value ("k: v #a #b"). A block collection's comments are left alone: its key's
 // line comment is written.
+//
+// A comment between a key and a value on a later line ("k:\n  #c\n  v") is read as the value's head comment,
+// which the library writes after "k: v", where it reads back as the next entry's: it becomes the key's head comment.
 func joinLineComments(key, value *yaml.Node, inFlow bool) {
 	block := !inFlow && value.Style&yaml.FlowStyle == 0 && (value.Kind == yaml.MappingNode || value.Kind == yaml.SequenceNode)
+	if value.HeadComment != "" && !block {
+		key.HeadComment = strings.TrimPrefix(key.HeadComment+"\n"+value.HeadComment, "\n")
+		value.HeadComment = ""
+	}
 	if key.LineComment == "" || value.LineComment == "" || block {
 		return
 	}

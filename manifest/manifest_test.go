@@ -212,6 +212,9 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		// The root's foot comment (here a '? #c' line comment, kept as its foot) and the document's: the library
 		// wrote the document's only.
 		"apiVersion: v1\nkind: A\n0bemdata:\n  lab: \n? #0 0: \n- #000",
+		// A comment between a key and its value on a later line.
+		"apiVersion: 0\nkind: a\n0bemdata:\n #0bell 0: \n  lab:*\n? #0 0: \n- #000",
+		"apiVersion: v1\nkind: A\nm:\n  # about m\n  value\nn: 1\n",
 		// A comment after a complex key's "?" that moves twice before it settles.
 		"apiVersion: 0\nkind: 0\nmeta@ata:\n #00 0: : \n  labels \n?  0: d\n: la 0: \n  #000",
 	} {
