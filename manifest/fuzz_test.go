@@ -95,7 +95,10 @@ func checkRoundTrip(t *testing.T, data []byte) {
 		if _, ok := parsed[d.Index]; !ok {
 			continue
 		}
-		n, _ := d.Parse()
+		n, err := d.Parse()
+		if err != nil {
+			t.Fatalf("document %d no longer parses once written: writing changed the input? %v", d.Index, err)
+		}
 		for _, c := range comments(n.Document()) {
 			if !bytes.Contains(out, []byte(c)) {
 				t.Fatalf("document %d lost the comment %q in the round trip:\n in  %q\n out %q", d.Index, c, data, out)

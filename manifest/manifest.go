@@ -232,7 +232,9 @@ func (w *Writer) Keep(d *Document) {
 func (w *Writer) Replace(d *Document, n *yaml.RNode) error {
 	sep := d.sep
 	if d.inlineMarker() {
-		sep = append(bytes.TrimSuffix(bytes.TrimRight(d.sep, " \t"), []byte("---")), "---\n"...)
+		// A new slice: appending to d.sep's own would write over the input that follows it.
+		marker := bytes.TrimSuffix(bytes.TrimRight(d.sep, " \t"), []byte("---"))
+		sep = append(append(make([]byte, 0, len(marker)+4), marker...), "---\n"...)
 	}
 	w.separator(sep, d.Index > 0)
 	w.buf.Write(d.head)

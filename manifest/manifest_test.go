@@ -301,3 +301,33 @@ func TestPrintableKeepsAMessageOnOneLine(t *testing.T) {
 		t.Errorf("Describe = %s, want %s", got, want)
 	}
 }
+
+// Writing a document never changes the input it was read from: a document after an inline marker ("--- !tag") once
+// had its marker written over the input's bytes, so that it no longer parsed (found by FuzzManifestRoundTrip).
+func TestReplaceLeavesTheInputAlone(t *testing.T) {
+	for _, in := range []string{
+		"apiVersion: v1\nkind: A\n--- \t!maz\napiVersion: v1\nkind: B\n",
+		"--- !!map\napiVersion: v1\nkind: A\n",
+		"apiVersion: v1\nkind: A\n--- # c\napiVersion: v1\nkind: B\n",
+	} {
+		data := []byte(in)
+		docs := Split(data)
+		var w Writer
+		for i, d := range docs {
+			d.Index = i
+			n, err := d.Parse()
+			if err != nil {
+				t.Fatalf("%q: %v", in, err)
+			}
+			if err := w.Replace(d, n); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Parse(); err != nil {
+				t.Errorf("%q: document %d no longer parses once written: %v", in, i, err)
+			}
+		}
+		if string(data) != in {
+			t.Errorf("the input changed: %q, was %q", data, in)
+		}
+	}
+}
