@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/netbox-sso/netbox-sso/internal/yamlerr"
@@ -233,8 +234,7 @@ func (w *Writer) Replace(d *Document, n *yaml.RNode) error {
 	sep := d.sep
 	if d.inlineMarker() {
 		// A new slice: appending to d.sep's own would write over the input that follows it.
-		marker := bytes.TrimSuffix(bytes.TrimRight(d.sep, " \t"), []byte("---"))
-		sep = append(append(make([]byte, 0, len(marker)+4), marker...), "---\n"...)
+		sep = slices.Concat(bytes.TrimSuffix(bytes.TrimRight(d.sep, " \t"), []byte("---")), []byte("---\n"))
 	}
 	w.separator(sep, d.Index > 0)
 	w.buf.Write(d.head)
@@ -332,14 +332,13 @@ func innerComments(n *yaml.Node) bool {
 	return false
 }
 
-// joinLineComments keeps a mapping key's line comment that yaml.v3 would drop: the library writes a key and a value
-// that sits on the key's line ("k:  #a\n  v #b" read back as k "#a", v "#b") with the value's line comment only, so
-// the two become one comment after the value ("k: v #a #b"). A block collection's comments are left alone: its key's
-// line comment is written.
-//
-// A comment between a key and a value on a later line ("k:\n  #c\n  v") is read as the value's head comment,
-// which the library writes after "k: v", where it reads back as the next entry's: it becomes the key's head comment.
-func joinLineComments(key, value *yaml.Node, inFlow bool) {
+// keepKeyComments keeps the comments around a key and its value where yaml.v3 writes and reads them back alike.
+// The library writes a key and a value on the key's line ("k:  #a\n  v #b" read back as k "#a", v "#b") with the
+// value's line comment only, so the two become one comment after the value ("k: v #a #b"). A comment between a key
+// and a value on a later line ("k:\n  #c\n  v") is read as the value's head comment, which the library writes after
+// "k: v", where it reads back as the next entry's: it becomes the key's head comment. A block collection value is
+// left alone: the library writes its key's line comment.
+func keepKeyComments(key, value *yaml.Node, inFlow bool) {
 	block := !inFlow && value.Style&yaml.FlowStyle == 0 && (value.Kind == yaml.MappingNode || value.Kind == yaml.SequenceNode)
 	if value.HeadComment != "" && !block {
 		key.HeadComment = strings.TrimPrefix(key.HeadComment+"\n"+value.HeadComment, "\n")
@@ -360,8 +359,8 @@ func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 // in a block or with a line break ("\ta\n"), and an empty null in a flow collection or as a key ("{a: }" came
 // back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
 // those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded. A line
-// comment of a block collection, which the library would drop, becomes its foot comment; a key's line comment
-// that the library would drop for its value's, joins the value's, and so does a root's foot comment the document's.
+// comment of a block collection, which the library would drop, becomes its foot comment; the comments around a key
+// and its value are kept where the library writes them (keepKeyComments); a root's foot comment joins the document's.
 func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")
@@ -385,7 +384,7 @@ func keepValues(n *yaml.Node, inFlow bool) {
 			c.Value = "null"
 		}
 		if key && i+1 < len(n.Content) {
-			joinLineComments(c, n.Content[i+1], inFlow)
+			keepKeyComments(c, n.Content[i+1], inFlow)
 		}
 		keepValues(c, inFlow)
 	}

@@ -15,30 +15,20 @@ func Describe(index int, n *yaml.RNode) string {
 	if kind == "" {
 		return fmt.Sprintf("document %d", index)
 	}
-	kind = Printable(kind)
 	name := QualifiedName(n)
-	if name != "" {
-		name = Printable(name)
-	}
 	if name == "" {
-		return fmt.Sprintf("document %d (%s)", index, kind)
+		return fmt.Sprintf("document %d (%s)", index, Printable(kind))
 	}
-	return fmt.Sprintf("document %d (%s %s)", index, kind, name)
+	return fmt.Sprintf("document %d (%s %s)", index, Printable(kind), Printable(name))
 }
 
-// Printable gives a value from the input as a message may show it: as it is when it is not empty and has no space, control or
-// invisible character and at most 80 bytes (a kind, a name, "namespace/name"), and otherwise quoted (Go syntax)
-// and shortened to 40 characters, so that a value with a line break or a pasted paragraph cannot garble the
+// Printable gives a value from the input as a message may show it: as it is when it is not empty, has no space,
+// control or invisible character and at most 80 bytes (a kind, a name, "namespace/name"), and otherwise quoted (Go
+// syntax) and shortened to 40 characters, so that a value with a line break or a pasted paragraph cannot garble the
 // message or pass for another line of it.
 func Printable(s string) string {
-	plain := s != "" && len(s) <= 80
-	for _, r := range s {
-		if !plain {
-			break
-		}
-		plain = unicode.IsGraphic(r) && !unicode.IsSpace(r)
-	}
-	if plain {
+	odd := func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) }
+	if s != "" && len(s) <= 80 && !strings.ContainsFunc(s, odd) {
 		return s
 	}
 	if r := []rune(s); len(r) > 40 {
