@@ -298,15 +298,21 @@ func encode(n *yaml.RNode) (string, error) {
 	// them: write it as it reads back. A comment may move more than once before it settles (a complex key's comment
 	// moved in the second writing too), so repeat until the text stays the same, a few times at most.
 	for range maxRewrites {
+		// Read it back as the next run will: comment lines at the top are the document's leading comments, kept
+		// as text (setText), and the rest is parsed without them. The library reads a comment after the first
+		// field differently with or without a head comment above that field ("a: 1 #x\n#\n\nb: 2" gives b the
+		// comment "#" and writes no blank line; under "#0" the "#" is a's foot, written with the blank line).
+		var next Document
+		next.setText([]byte(out))
 		var again yaml.Node
-		if yaml.Unmarshal([]byte(out), &again) != nil {
+		if next.Empty() || yaml.Unmarshal(next.body, &again) != nil {
 			return out, nil
 		}
-		next, err := encodeNode(&again)
-		if err != nil || next == out {
+		body, err := encodeNode(&again)
+		if err != nil || string(next.head)+body == out {
 			return out, nil
 		}
-		out = next
+		out = string(next.head) + body
 	}
 	return out, nil
 }
