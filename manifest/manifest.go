@@ -339,22 +339,64 @@ func innerComments(n *yaml.Node) bool {
 }
 
 // keepKeyComments keeps the comments around a key and its value where yaml.v3 writes and reads them back alike.
-// The library writes a key and a value on the key's line ("k:  #a\n  v #b" read back as k "#a", v "#b") with the
-// value's line comment only, so the two become one comment after the value ("k: v #a #b"). A comment between a key
-// and a value on a later line ("k:\n  #c\n  v") is read as the value's head comment, which the library writes after
-// "k: v", where it reads back as the next entry's: it becomes the key's head comment. A block collection value is
-// left alone: the library writes its key's line comment.
+// The library writes a key's line comment on the key's line only before a scalar without a line comment of its
+// own, or before a plain block collection; it drops it before a flow collection or an alias, and before a block
+// collection with an anchor or tag it writes the comment, then the anchor on a line of its own, which does not
+// parse. So a key's line comment joins its value's when the value is written on the key's line ("k:  #a\n  v #b"
+// becomes "k: v #a #b"; the library kept only "#b"), and becomes the key's head comment before an anchored or
+// tagged block collection. A comment between a key and its value on a later line ("k:\n  #c\n  v") is read
+// as the value's head comment, which the library writes after "k: v", where it reads back as the next entry's: it
+// becomes the key's head comment. A block collection value keeps its head comment, which the library writes.
 func keepKeyComments(key, value *yaml.Node, inFlow bool) {
 	block := !inFlow && value.Style&yaml.FlowStyle == 0 && (value.Kind == yaml.MappingNode || value.Kind == yaml.SequenceNode)
 	if value.HeadComment != "" && !block {
-		key.HeadComment = strings.TrimPrefix(key.HeadComment+"\n"+value.HeadComment, "\n")
+		key.HeadComment = joinComments(key.HeadComment, value.HeadComment, "\n")
 		value.HeadComment = ""
 	}
-	if key.LineComment == "" || value.LineComment == "" || block {
+	if key.LineComment == "" {
 		return
 	}
-	value.LineComment = key.LineComment + " " + value.LineComment
-	key.LineComment = ""
+	switch {
+	case block && value.Anchor == "" && !taggedCollection(value):
+		// written after "k:", above the collection
+	case block:
+		key.HeadComment = joinComments(key.HeadComment, key.LineComment, "\n")
+		key.LineComment = ""
+	default:
+		value.LineComment = joinComments(key.LineComment, value.LineComment, " ")
+		key.LineComment = ""
+	}
+}
+
+// taggedCollection says whether the library writes a tag before a collection (one not its default !!map or !!seq,
+// or one written out in the input).
+func taggedCollection(n *yaml.Node) bool {
+	return n.Style&yaml.TaggedStyle != 0 || (n.Tag != "" && n.Tag != "!!map" && n.Tag != "!!seq")
+}
+
+// joinComments joins two comments with sep, or gives the one that is not empty.
+func joinComments(a, b, sep string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + sep + b
+}
+
+// oneLine writes a line comment of several lines on one line. The library reads the comments of lines that hold
+// no value of their own (an anchor or tag alone: "k: &a # t\n  # c") into the next value's line comment, and would
+// write its second line on a line of its own: inside the value when the value is a block scalar ("k: | # t\n  # c\n
+// x" adds "# c" to the text), elsewhere as another node's comment.
+func oneLine(comment string) string {
+	if !strings.Contains(comment, "\n") {
+		return comment
+	}
+	var parts []string
+	for _, line := range strings.Split(comment, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // Bytes is the stream written so far.
@@ -366,7 +408,8 @@ func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 // back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
 // those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded. A line
 // comment of a block collection, which the library would drop, becomes its foot comment; the comments around a key
-// and its value are kept where the library writes them (keepKeyComments); a root's foot comment joins the document's.
+// and its value are kept where the library writes them (keepKeyComments); a line comment of several lines is
+// written on one (oneLine); a root's foot comment joins the document's.
 func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")
@@ -378,6 +421,7 @@ func keepValues(n *yaml.Node, inFlow bool) {
 		}
 	}
 	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	n.LineComment = oneLine(n.LineComment)
 	if !inFlow && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && n.LineComment != "" {
 		// A comment the YAML library gives a block collection as its line comment ("? #c" after a mapping's
 		// last entry) is one it does not write: keep it as the collection's foot comment.

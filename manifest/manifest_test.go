@@ -333,3 +333,34 @@ func TestReplaceLeavesTheInputAlone(t *testing.T) {
 		}
 	}
 }
+
+// A key's line comment before a value the YAML library does not write on the key's line, and line comments the
+// library reads as one from several lines: each is kept, the value is the same and the text settles (checkRoundTrip).
+func TestRoundTripKeepsKeyComments(t *testing.T) {
+	for _, c := range []struct{ name, in string }{
+		// Before an anchored or tagged block collection the library wrote the comment, then the anchor at column 0.
+		{"anchored block mapping", "apiVersion: v1\nkind: A\nm: # c\n  &a\n  x: 1\n"},
+		{"tagged block mapping", "apiVersion: v1\nkind: A\nm: # c\n  !!map\n  x: 1\n"},
+		{"custom-tagged block sequence", "apiVersion: v1\nkind: A\nm: # c\n  !custom\n  - 1\n"},
+		{"root tag's comment on an anchored first value", "--- !!map # t\nm: &a\n  x: 1\napiVersion: v1\nkind: A\n"},
+		{"anchored root's comment", "--- &r # t\nm: &a\n  - 1\napiVersion: v1\nkind: A\n"},
+		// Before a flow collection or an alias the library dropped it.
+		{"flow sequence", "apiVersion: v1\nkind: A\nm: # c\n  [1]\n"},
+		{"flow mapping", "apiVersion: v1\nkind: A\nm: # c\n  {a: 1}\n"},
+		{"tagged flow sequence", "apiVersion: v1\nkind: A\nm: # c\n  !!seq [1]\n"},
+		{"anchored flow mapping", "apiVersion: v1\nkind: A\nm: # c\n  &a {x: 1}\n"},
+		{"flow sequence before a commented entry", "apiVersion: v1\nkind: A\nm: #c\n  [1]\nn: 1 #d\n"},
+		{"alias", "apiVersion: v1\nkind: A\nm: &x 1\no: #c\n  *x\n"},
+		{"empty anchored value before a flow mapping", "apiVersion: v1\nkind: A\nm: &x #c\nn: {}\n"},
+		{"root tag's comment before a flow mapping", "--- !!map #c2\nn: {a: 1}\napiVersion: #c1\n  v1\nkind: A\n"},
+		// A line comment read from two lines, written with its second line inside a block scalar.
+		{"root tag's comment and the key's, block scalar", "!!map # t\nm: # c\n  |\n  x\napiVersion: v1\nkind: A\n"},
+		{"anchor's comment and the key's, nested block scalar", "apiVersion: v1\nkind: A\nm: &a # t\n  n: # c\n    |\n    x\n"},
+		{"empty anchored sibling's comment, block scalar", "apiVersion: v1\nkind: A\nm: &a #t\nk: #c\n  |\n  x\n"},
+		{"folded scalar", "apiVersion: v1\nkind: A\nm: &a #t\nk: #c\n  >-\n  x\n  y\n"},
+		{"anchored root's comment, multi-line plain scalar", "&r # t\nk: # c\n  a\n\n  b\napiVersion: v1\nkind: A\n"},
+		{"CRLF", "apiVersion: v1\r\nkind: A\r\nm: # c\r\n  &a\r\n  x: 1\r\nk: # d\r\n  [1]\r\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) { checkRoundTrip(t, []byte(c.in)) })
+	}
+}
