@@ -382,6 +382,18 @@ func joinComments(a, b, sep string) string {
 	return a + sep + b
 }
 
+// lastLine is the node written last in a block collection: its last item or value, or that one's, down to a scalar,
+// an alias or a flow collection; nil for an empty collection.
+func lastLine(n *yaml.Node) *yaml.Node {
+	for len(n.Content) > 0 {
+		n = n.Content[len(n.Content)-1]
+		if (n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode) || n.Style&yaml.FlowStyle != 0 {
+			return n
+		}
+	}
+	return nil
+}
+
 // oneLine writes a line comment of several lines on one line. The library reads the comments of lines that hold
 // no value of their own (an anchor or tag alone: "k: &a # t\n  # c") into the next value's line comment, and would
 // write its second line on a line of its own: inside the value when the value is a block scalar ("k: | # t\n  # c\n
@@ -423,9 +435,16 @@ func keepValues(n *yaml.Node, inFlow bool) {
 	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
 	n.LineComment = oneLine(n.LineComment)
 	if !inFlow && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && n.LineComment != "" {
-		// A comment the YAML library gives a block collection as its line comment ("? #c" after a mapping's
-		// last entry) is one it does not write: keep it as the collection's foot comment.
-		n.FootComment = strings.TrimPrefix(n.FootComment+"\n"+n.LineComment, "\n")
+		// A comment the YAML library gives a block collection as its line comment is one it does not write. It
+		// comes from the collection's last line ("x: &a #c", where the empty value holds no comment; "? #c" after a
+		// mapping's last entry): keep it there, as the line comment of the last value on that line. (Not as the
+		// collection's foot comment: the library writes that late, in front of what follows, and inside a flow
+		// value there it does not parse.)
+		if last := lastLine(n); last != nil {
+			last.LineComment = joinComments(last.LineComment, n.LineComment, " ")
+		} else {
+			n.FootComment = joinComments(n.FootComment, n.LineComment, "\n")
+		}
 		n.LineComment = ""
 	}
 	for i, c := range n.Content {

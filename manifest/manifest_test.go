@@ -364,3 +364,22 @@ func TestRoundTripKeepsKeyComments(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) { checkRoundTrip(t, []byte(c.in)) })
 	}
 }
+
+// A comment on a block collection's last line that the YAML library reads as the collection's line comment (after
+// an empty value, "x: &b #e") stays on that line; as the collection's foot comment it was written in front of a
+// flow value that followed, which then did not parse.
+func TestRoundTripKeepsLastLineComments(t *testing.T) {
+	for _, c := range []struct{ name, in string }{
+		{"before a flow mapping", "apiVersion: v1\nkind: A\nk:\n  x: &b #e\nn: {} #f\n"},
+		{"before a flow sequence", "apiVersion: v1\nkind: A\nk:\n  x: &b #e\nn: [1] #f\n"},
+		{"item before a flow item", "apiVersion: v1\nkind: A\nk:\n- x: &b #e\n- {}\n"},
+		{"nested sequence", "apiVersion: v1\nkind: A\nk:\n  - - &b #e\nn: {}\n"},
+		{"nested mapping's sequence", "apiVersion: v1\nkind: A\nk:\n  x:\n    - &b #e\nn: {}\n"},
+		{"nested mapping", "apiVersion: v1\nkind: A\nk:\n  x:\n    y: &b #e\nn: {}\n"},
+		{"the fuzzer's", "apiVersion: v1\nkind: A\nm: # c\n  !!seq [1]\nk: # d\n # c\n ;!!seql: &b #e\nn: {} #f\n"},
+		{"before a scalar", "apiVersion: v1\nkind: A\nk:\n  x: &b #e\nn: 1 #f\n"},
+		{"complex key's comment", "apiVersion: v1\nkind: A\nk:\n  x: 1\n? #c\nn: [1]\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) { checkRoundTrip(t, []byte(c.in)) })
+	}
+}
