@@ -290,14 +290,17 @@ func encode(n *yaml.RNode) (string, error) {
 		node = doc
 	}
 	out, err := encodeNode(node)
-	if err != nil || !innerComments(node) {
+	comments := commentLines(node)
+	if err != nil || comments == 0 {
 		return out, err
 	}
 	// yaml.v3 writes some comments (one after the last line of a nested block, one after a flow mapping, one after
 	// a complex key's "?") where it reads them back as another node's, so that writing the object again would move
 	// them: write it as it reads back. A comment may move more than once before it settles (a complex key's comment
-	// moved in the second writing too), so repeat until the text stays the same, a few times at most.
-	for range maxRewrites {
+	// moved in the second writing too; the comments around complex keys gathered on one line one at a time), so
+	// repeat until the text stays the same: a few times, and once more for each comment line, within a bound (a
+	// hostile document with thousands of comments must not cost thousands of encodings).
+	for range min(maxRewrites+comments, maxRewritesInAll) {
 		// Read it back as the next run will: comment lines at the top are the document's leading comments, kept
 		// as text (setText), and the rest is parsed without them. The library reads a comment after the first
 		// field differently with or without a head comment above that field ("a: 1 #x\n#\n\nb: 2" gives b the
@@ -317,8 +320,12 @@ func encode(n *yaml.RNode) (string, error) {
 	return out, nil
 }
 
-// maxRewrites bounds encode's rewriting of a document with comments; the fuzzer's documents settled within two.
-const maxRewrites = 4
+// maxRewrites bounds encode's rewriting of a document with comments, with one more for each comment line; the
+// fuzzer's documents settled within two, or within one for each comment on complex keys.
+const (
+	maxRewrites      = 4
+	maxRewritesInAll = 32
+)
 
 func encodeNode(node *yaml.Node) (string, error) {
 	keepValues(node, false)
@@ -328,14 +335,18 @@ func encodeNode(node *yaml.Node) (string, error) {
 	return yaml.String(node)
 }
 
-// innerComments says whether a node under n (not n itself) has a comment.
-func innerComments(n *yaml.Node) bool {
+// commentLines counts the lines of the comments of the nodes under n (not n's own).
+func commentLines(n *yaml.Node) int {
+	count := 0
 	for _, c := range n.Content {
-		if c.HeadComment != "" || c.LineComment != "" || c.FootComment != "" || innerComments(c) {
-			return true
+		for _, comment := range []string{c.HeadComment, c.LineComment, c.FootComment} {
+			if comment != "" {
+				count += strings.Count(comment, "\n") + 1
+			}
 		}
+		count += commentLines(c)
 	}
-	return false
+	return count
 }
 
 // keepKeyComments keeps the comments around a key and its value where yaml.v3 writes and reads them back alike.

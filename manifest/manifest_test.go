@@ -217,6 +217,8 @@ func TestReplaceIsStableWithComments(t *testing.T) {
 		"apiVersion: v1\nkind: A\nm:\n  # about m\n  value\nn: 1\n",
 		// A comment after a complex key's "?" that moves twice before it settles.
 		"apiVersion: 0\nkind: 0\nmeta@ata:\n #00 0: : \n  labels \n?  0: d\n: la 0: \n  #000",
+		// Comments around complex keys that gather on one line one at a time: five rewrites before the text settles.
+		"apiVersion: 0\nkind: 0\nmeta@ata:\n labels \n  #00 \n  #00  2  2 \n  #00 0 \n?  \n  #00  2 \n  #00 0 \n?  0: \n? ?  0: ",
 		// A blank line after a comment that the next writing dropped.
 		"apiVersion: \n #0\n 0  #00\n  #\n\nkind: 0 #0\nkind:\n  0:: \n  0: \n$ labe   0:: M  #000",
 	} {
