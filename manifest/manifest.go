@@ -312,16 +312,20 @@ func encode(n *yaml.RNode) (string, error) {
 			return out, nil
 		}
 		body, err := encodeNode(&again)
-		if err != nil || string(next.head)+body == out {
+		if err != nil {
 			return out, nil
 		}
-		out = string(next.head) + body
+		rewritten := string(next.head) + body
+		if rewritten == out {
+			return out, nil
+		}
+		out = rewritten
 	}
 	return out, nil
 }
 
-// maxRewrites bounds encode's rewriting of a document with comments, with one more for each comment line; the
-// fuzzer's documents settled within two, or within one for each comment on complex keys.
+// Bounds of encode's rewriting of a document with comments: maxRewrites, plus one for each comment line, at most
+// maxRewritesInAll. The fuzzer's documents settled within two rewrites, or one for each comment around complex keys.
 const (
 	maxRewrites      = 4
 	maxRewritesInAll = 32
@@ -430,9 +434,9 @@ func (w *Writer) Bytes() []byte { return w.buf.Bytes() }
 // in a block or with a line break ("\ta\n"), and an empty null in a flow collection or as a key ("{a: }" came
 // back as an empty string, quoted). Folded blocks become literal blocks, tab-led texts double-quoted strings,
 // those nulls "null"; the value is the same, only its notation changes, and only in objects re-encoded. A line
-// comment of a block collection, which the library would drop, becomes its foot comment; the comments around a key
-// and its value are kept where the library writes them (keepKeyComments); a line comment of several lines is
-// written on one (oneLine); a root's foot comment joins the document's.
+// comment of a block collection, which the library would drop, goes to the collection's last line (lastLine); the
+// comments around a key and its value are kept where the library writes them (keepKeyComments); a line comment of
+// several lines is written on one (oneLine); a root's foot comment joins the document's.
 func keepValues(n *yaml.Node, inFlow bool) {
 	if n.Kind == yaml.ScalarNode {
 		multiline := strings.Contains(n.Value, "\n")

@@ -13,7 +13,8 @@ go=${GO:-go}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for t in "$@"; do
-  pkg=${t%%:*} target=${t#*:} corpus=${t%%:*}/testdata/fuzz/${t#*:}
+  pkg=${t%%:*} target=${t#*:}
+  corpus=$pkg/testdata/fuzz/$target
   echo "== $target ($fuzztime)"
   before=$(ls "$corpus" 2>/dev/null | sort)
   "$go" test "$pkg" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" -parallel 1 >"$out" 2>&1
